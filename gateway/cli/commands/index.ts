@@ -1,0 +1,6 @@
+/** The command list. Each entry adds one subcommand (with its own --help) to the program. */
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];
