@@ -1,0 +1,120 @@
+/**
+ * A real InfluxDB 1.x (Debian's influxdb package) for tests and benchmarks: generated config with every listener on
+ * a free loopback port, meta/data/wal under a temp dir, no reporting, no UDP/graphite, monitor store off (it would
+ * write an _internal database every 10 s and cost CPU the other tests need).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.ts';
+import { spawnPeer, waitFor, type Spawned } from './process.ts';
+
+export const INFLUXD_BIN = '/usr/bin/influxd';
+
+export interface Influxd {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  /** Everything the current influxd process printed. */
+  output(): string;
+  /** Runs an InfluxQL statement through the HTTP API; returns the parsed JSON. */
+  query(q: string, db?: string): Promise<InfluxQueryResult>;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+  /** Starts influxd again on the same port and data dir (after stop or kill9). */
+  restart(): Promise<void>;
+  /** Stops the server and removes the temp dir. */
+  dispose(): Promise<void>;
+}
+
+export interface InfluxQueryResult {
+  results: { statement_id: number; series?: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[]; error?: string }[];
+}
+
+function configText(dir: string, httpPort: number, rpcPort: number): string {
+  return `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${join(dir, 'meta')}"
+  logging-enabled = false
+[data]
+  dir = "${join(dir, 'data')}"
+  wal-dir = "${join(dir, 'wal')}"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${httpPort}"
+  log-enabled = false
+  auth-enabled = false
+[continuous_queries]
+  enabled = true
+  log-enabled = false
+  run-interval = "1s"
+[[udp]]
+  enabled = false
+[[graphite]]
+  enabled = false
+[[opentsdb]]
+  enabled = false
+[[collectd]]
+  enabled = false
+`;
+}
+
+async function ping(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/ping`);
+    return res.status === 204;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts influxd and resolves once /ping answers 204. */
+export async function startInfluxd(): Promise<Influxd> {
+  const dir = mkdtempSync(join(tmpdir(), 'telltale-influxd-'));
+  const port = await freePort();
+  const rpcPort = await freePort();
+  const confPath = join(dir, 'influxdb.conf');
+  writeFileSync(confPath, configText(dir, port, rpcPort));
+  const url = `http://127.0.0.1:${port}`;
+  let proc: Spawned | undefined;
+
+  const launch = async () => {
+    proc = spawnPeer(INFLUXD_BIN, ['-config', confPath], { env: { ...process.env, INFLUXDB_REPORTING_DISABLED: 'true' } });
+    const p = proc;
+    await waitFor(async () => {
+      if (p.child.exitCode !== null) throw new Error(`influxd exited with ${p.child.exitCode}: ${p.output().slice(-2000)}`);
+      return ping(url);
+    }, 30_000, `influxd on ${url}`);
+  };
+  await launch();
+
+  const query = async (q: string, db?: string): Promise<InfluxQueryResult> => {
+    const params = new URLSearchParams({ q, epoch: 'ms' });
+    if (db) params.set('db', db);
+    const res = await fetch(`${url}/query`, { method: 'POST', body: params });
+    if (!res.ok) throw new Error(`influx query ${q}: HTTP ${res.status} ${await res.text()}`);
+    return (await res.json()) as InfluxQueryResult;
+  };
+
+  return {
+    port,
+    url,
+    dir,
+    output: () => proc?.output() ?? '',
+    query,
+    stop: async () => { await proc?.stop(); },
+    kill9: async () => { await proc?.kill9(); },
+    restart: async () => {
+      await proc?.stop();
+      await launch();
+    },
+    dispose: async () => {
+      await proc?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
