@@ -1,0 +1,55 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../gateway/api/app.ts';
+import { DeviceRegistry } from '../../gateway/runtime/registry.ts';
+import type { Input } from '../../gateway/core/pipeline.ts';
+import type { DeviceStatus } from '../../gateway/core/sample.ts';
+
+function fixedInput(status: DeviceStatus): Input {
+  return {
+    id: status.id,
+    start: async () => {},
+    stop: async () => {},
+    status: () => status,
+    onSamples: () => () => {},
+    onStatus: () => () => {},
+  };
+}
+
+describe('buildApp', () => {
+  const registry = new DeviceRegistry();
+  registry.register(fixedInput({ id: 'pump-1', protocol: 'modbus-tcp', state: 'connected', connected: true, samples: 42, errors: 0, reconnects: 0, requests: 7 }));
+  registry.register(fixedInput({ id: 'plc-2', protocol: 'opcua', state: 'backoff', connected: false, samples: 0, errors: 3, reconnects: 2, requests: 0, lastError: 'ECONNREFUSED 127.0.0.1:4840' }));
+  let stopping = false;
+  const app = buildApp({ registry, startedAt: Date.now() - 5_000, isStopping: () => stopping });
+  afterAll(() => app.close());
+
+  it('reports every registered device on GET /healthz', async () => {
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe('ok');
+    expect(body.uptimeS).toBeGreaterThanOrEqual(5);
+    expect(body.devices).toEqual([
+      { id: 'pump-1', protocol: 'modbus-tcp', connected: true, state: 'connected', samples: 42, errors: 0 },
+      { id: 'plc-2', protocol: 'opcua', connected: false, state: 'backoff', samples: 0, errors: 3, lastError: 'ECONNREFUSED 127.0.0.1:4840' },
+    ]);
+  });
+
+  it('drops fields the response schema does not declare', async () => {
+    const body = (await app.inject({ method: 'GET', url: '/healthz' })).json();
+    expect(body.devices[0]).not.toHaveProperty('requests');
+  });
+
+  it('says "stopping" while the gateway shuts down', async () => {
+    stopping = true;
+    const body = (await app.inject({ method: 'GET', url: '/healthz' })).json();
+    stopping = false;
+    expect(body.status).toBe('stopping');
+  });
+
+  it('answers an unknown route with a coded 404', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'TELLTALE_ERR_NOT_FOUND', message: 'no route GET /nope' });
+  });
+});
