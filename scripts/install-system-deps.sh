@@ -3,7 +3,7 @@
 # independent Modbus server), socat (RTU over a pty pair), Chromium (the editor test) and docker-compose
 # (offline compose validation). Idempotent: installs only what is missing. Needs root (or sudo) and apt.
 set -euo pipefail
-pkgs=(influxdb influxdb-client mosquitto mosquitto-clients python3-pymodbus socat chromium docker-compose)
+pkgs=(influxdb influxdb-client mosquitto mosquitto-clients python3-pymodbus python3-serial python3-serial-asyncio socat chromium docker-compose)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
