@@ -21,8 +21,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     if (err instanceof ApiError) {
       return reply.code(err.statusCode).send({ statusCode: err.statusCode, code: err.code, error: err.name, message: err.message });
     }
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
-    return reply.code(status).send({ statusCode: status, code: (err as { code?: string }).code ?? 'TELLTALE_ERR_INTERNAL', error: err.name, message: err.message });
+    const e = err as { statusCode?: number; code?: string; name?: string; message?: string };
+    const status = e.statusCode ?? 500;
+    return reply.code(status).send({ statusCode: status, code: e.code ?? 'TELLTALE_ERR_INTERNAL', error: e.name ?? 'Error', message: e.message ?? String(err) });
   });
   app.setNotFoundHandler((req) => {
     throw new ApiError('TELLTALE_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`);

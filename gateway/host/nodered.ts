@@ -1,0 +1,100 @@
+/**
+ * Node-RED embedded in our process: RED.init on our own http server, editor and admin API at '/', http-in
+ * nodes under '/' too. This host is the one place in gateway/ that loads node-red, and only on demand
+ * (dynamic import) so the core, the CLI and the benchmarks never pull it in.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { hostSettings, type HostSettingsOptions } from './settings.ts';
+
+type Handler = (req: unknown, res: unknown, next: () => void) => void;
+
+/** The part of node-red's module API we use (it ships no types). */
+interface RedModule {
+  init(server: Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly httpAdmin: Handler;
+  readonly httpNode: Handler;
+  readonly events: {
+    on(event: string, listener: (ev: { id?: string; payload?: { error?: string; type?: string } }) => void): void;
+    off(event: string, listener: (...args: never[]) => void): void;
+  };
+}
+
+export interface NodeRedHostOptions extends HostSettingsOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Written to the flow file when it does not exist yet (a fresh data dir). */
+  seedFlow?: () => unknown[];
+}
+
+export interface NodeRedHost {
+  /** Editor URL, e.g. http://127.0.0.1:1880/ */
+  readonly url: string;
+  readonly port: number;
+  readonly flowFile: string;
+  stop(): Promise<void>;
+}
+
+let started = false;
+
+/** Starts Node-RED. Node-RED is a process-wide singleton: it can be started once per process. */
+export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHost> {
+  if (started) throw new Error('Node-RED is already running in this process (it can be initialised only once)');
+  started = true;
+  const settings = hostSettings(opts);
+  const flowFile = settings.flowFile as string;
+  mkdirSync(settings.userDir as string, { recursive: true });
+  if (opts.seedFlow && !existsSync(flowFile)) {
+    mkdirSync(dirname(flowFile), { recursive: true });
+    writeFileSync(flowFile, JSON.stringify(opts.seedFlow(), null, 2));
+  }
+
+  const moduleName = 'node-red'; // a variable specifier: node-red ships no types, we declare what we use above
+  const RED = ((await import(moduleName)) as { default: RedModule }).default;
+  const server = createServer((req, res) => {
+    RED.httpAdmin(req, res, () => RED.httpNode(req, res, () => {
+      res.statusCode = 404;
+      res.end('Not found\n');
+    }));
+  });
+  RED.init(server, settings);
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`Node-RED editor cannot listen on ${host}:${opts.port}: ${err.message}`)));
+    server.listen(opts.port, host, () => resolve());
+  });
+  // RED.start() resolves before the flows run; wait for them so callers see a working gateway.
+  // A flow with node types that are not installed waits for them (Node-RED logs which); the editor still serves.
+  const flowsStarted = new Promise<void>((resolve) => {
+    const onStarted = () => { done(); resolve(); };
+    const onRuntime = (ev: { id?: string; payload?: { error?: string; type?: string } }) => {
+      if (ev.id === 'runtime-state' && ev.payload?.error === 'missing-types') {
+        done();
+        resolve();
+      }
+    };
+    const done = () => { RED.events.off('flows:started', onStarted); RED.events.off('runtime-event', onRuntime); };
+    RED.events.on('flows:started', onStarted);
+    RED.events.on('runtime-event', onRuntime);
+  });
+  await RED.start();
+  await flowsStarted;
+  const port = (server.address() as AddressInfo).port;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}/`,
+    port,
+    flowFile,
+    stop: () => (stopping ??= (async () => {
+      await RED.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    })()),
+  };
+}
+

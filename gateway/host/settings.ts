@@ -1,0 +1,58 @@
+/**
+ * Node-RED runtime settings for the embedded host: our nodes from this package, the user dir and flows under
+ * the data dir, and nothing that phones home (no telemetry, update checks, diagnostics or palette catalogues).
+ */
+import { join } from 'node:path';
+import { packageRoot } from '../core/package-root.ts';
+import type { DeviceRegistry } from '../runtime/registry.ts';
+
+/** What our nodes read from RED.settings.telltale. */
+export interface TelltaleNodeSettings {
+  registry: DeviceRegistry;
+  /** Where opcua-endpoint keeps its client certificate (PKI). */
+  pkiDir: string;
+}
+
+export interface HostSettingsOptions {
+  dataDir: string;
+  flowFile?: string;
+  registry: DeviceRegistry;
+  /** Node-RED adminAuth object (users, tokens); editor login arrives in a later issue — this is its hook. */
+  adminAuth?: unknown;
+  /** Secret that encrypts node credentials in flows_cred.json; Node-RED generates one when absent. */
+  credentialSecret?: string;
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+
+export function hostSettings(opts: HostSettingsOptions): Record<string, unknown> {
+  const userDir = join(opts.dataDir, 'node-red');
+  const telltale: TelltaleNodeSettings = { registry: opts.registry, pkiDir: join(opts.dataDir, 'pki') };
+  return {
+    userDir,
+    flowFile: opts.flowFile ?? join(opts.dataDir, 'flows.json'),
+    // The package itself is a Node-RED module (package.json "node-red".nodes → dist/nodes/…): load it from here.
+    nodesDir: [packageRoot],
+    httpAdminRoot: '/',
+    httpNodeRoot: '/',
+    ...(opts.credentialSecret === undefined ? {} : { credentialSecret: opts.credentialSecret }),
+    ...(opts.adminAuth === undefined ? {} : { adminAuth: opts.adminAuth }),
+    diagnostics: { enabled: false, ui: false },
+    telemetry: { enabled: false, updateNotification: false },
+    runtimeState: { enabled: false, ui: false },
+    externalModules: {
+      autoInstall: false,
+      palette: { allowInstall: false, allowUpdate: false, allowUpload: false },
+      modules: { allowInstall: false },
+    },
+    editorTheme: {
+      page: { title: 'Telltale' },
+      header: { title: 'Telltale' },
+      tours: false,
+      palette: { catalogues: [], categories: ['Telltale', 'common', 'function', 'network', 'sequence', 'parser', 'storage'] },
+      projects: { enabled: false },
+    },
+    logging: { console: { level: opts.logLevel ?? 'warn', metrics: false, audit: false } },
+    functionGlobalContext: {},
+    telltale,
+  };
+}
