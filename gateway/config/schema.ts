@@ -1,39 +1,51 @@
-/** The gateway's YAML configuration: one schema composed from the components' own schemas. */
+/**
+ * The gateway's YAML configuration: one schema composed from the components' own schemas.
+ * Descriptions here feed the README's configuration reference (npm run docs:config).
+ */
 import { Type, type Static } from '@sinclair/typebox';
 import { ModbusRtuDevice, ModbusTcpDevice, SerialBus } from '../acquisition/modbus/config.ts';
 import { OpcUaDevice } from '../acquisition/opcua/config.ts';
 
+/** A device is one connection; its `protocol` picks the schema it is checked against. */
 export const DeviceConfig = Type.Union([ModbusTcpDevice, ModbusRtuDevice, OpcUaDevice]);
 export type DeviceConfig = Static<typeof DeviceConfig>;
 
+const NAME = '^[A-Za-z0-9_.-]+$';
+
+export const GatewaySection = Type.Object(
+  {
+    id: Type.String({ minLength: 1, pattern: NAME, default: 'telltale-1', description: 'Name of this gateway in uplink topics and stored series' }),
+    site: Type.String({ minLength: 1, pattern: NAME, default: 'site', description: 'Plant or site the gateway belongs to' }),
+    dataDir: Type.String({ minLength: 1, default: './data', description: 'Node-RED user dir, flows, queues and models live here (env TELLTALE_DATA_DIR)' }),
+  },
+  { additionalProperties: false, default: {}, description: 'Who this gateway is and where it keeps its files' },
+);
+
+export const ApiSection = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1', description: 'Interface the HTTP API listens on (0.0.0.0 for all)' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port of the HTTP API, /healthz (env TELLTALE_API_PORT; 0 picks a free port)' }),
+  },
+  { additionalProperties: false, default: {}, description: 'The HTTP API (Fastify)' },
+);
+
+export const EditorSection = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Serve the Node-RED editor; flows run either way' }),
+    host: Type.String({ default: '127.0.0.1', description: 'Interface the editor listens on' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 1880, description: 'Port of the Node-RED editor (env TELLTALE_EDITOR_PORT)' }),
+    flowFile: Type.Optional(Type.String({ description: 'Flows file; default <dataDir>/flows.json, seeded with the default flow' })),
+  },
+  { additionalProperties: false, default: {}, description: 'The embedded Node-RED editor' },
+);
+
 export const GatewayConfig = Type.Object(
   {
-    gateway: Type.Object(
-      {
-        id: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$', default: 'telltale-1' }),
-        site: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$', default: 'site' }),
-        dataDir: Type.String({ minLength: 1, default: './data', description: 'Node-RED user dir, flows, queues and models live here' }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    api: Type.Object(
-      {
-        host: Type.String({ default: '127.0.0.1' }),
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    editor: Type.Object(
-      {
-        enabled: Type.Boolean({ default: true }),
-        host: Type.String({ default: '127.0.0.1' }),
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 1880 }),
-        flowFile: Type.Optional(Type.String({ description: 'Flows file; default <dataDir>/flows.json, seeded with the default flow' })),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    buses: Type.Array(SerialBus, { default: [] }),
-    devices: Type.Array(DeviceConfig, { default: [] }),
+    gateway: GatewaySection,
+    api: ApiSection,
+    editor: EditorSection,
+    buses: Type.Array(SerialBus, { default: [], description: 'Serial lines (RS-485) shared by modbus-rtu devices' }),
+    devices: Type.Array(DeviceConfig, { default: [], description: 'The connections to read: modbus-tcp, modbus-rtu or opcua' }),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,144 @@
+/** ConfigError and the wording of its problems: every line names the file, the path and what was expected. */
+import type { ErrorObject } from 'ajv';
+
+export interface ConfigProblem {
+  /** Where in the config, e.g. `devices[2].tags[5].type`; empty for the file as a whole. */
+  path: string;
+  /** What was expected and what was found, e.g. `expected integer ≤ 65535 (got 70000)`. */
+  message: string;
+  /** For YAML syntax errors: 1-based line and column in the file. */
+  line?: number;
+  column?: number;
+}
+
+export class ConfigError extends Error {
+  readonly source: string;
+  readonly problems: ConfigProblem[];
+
+  constructor(source: string, problems: ConfigProblem[]) {
+    super(problems.map((p) => formatProblem(source, p)).join('\n'));
+    this.name = 'ConfigError';
+    this.source = source;
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(source: string, p: ConfigProblem): string {
+  const where = p.line === undefined ? source : `${source}:${p.line}:${p.column ?? 1}`;
+  return p.path === '' ? `${where}: ${p.message}` : `${where}: ${p.path}: ${p.message}`;
+}
+
+/** `/devices/2/tags/5/type` → `devices[2].tags[5].type` */
+export function pointerToPath(pointer: string, base = ''): string {
+  let path = base;
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(seg)) path += `[${seg}]`;
+    else path += path === '' ? seg : `.${seg}`;
+  }
+  return path;
+}
+
+export function joinPath(base: string, key: string | number): string {
+  if (typeof key === 'number') return `${base}[${key}]`;
+  return base === '' ? key : `${base}.${key}`;
+}
+
+/** A short rendering of the offending value for `(got …)`. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Uint8Array) return 'binary data';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+type SchemaLike = {
+  type?: string;
+  const?: unknown;
+  anyOf?: SchemaLike[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  pattern?: string;
+  items?: SchemaLike;
+  properties?: Record<string, SchemaLike>;
+};
+
+const ARTICLE: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', boolean: 'true or false', integer: 'an integer', number: 'a number', null: 'null' };
+
+/** What a schema accepts, in words: `one of bool, int16`, `integer ≤ 65535`, `a mapping`. */
+export function describe(schema: SchemaLike): string {
+  if (schema.anyOf && schema.anyOf.every((s) => s.const !== undefined)) return `one of ${schema.anyOf.map((s) => String(s.const)).join(', ')}`;
+  if (schema.anyOf) return schema.anyOf.map(describe).join(' or ');
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  const t = schema.type ?? 'any value';
+  if (t === 'integer' || t === 'number') {
+    if (schema.minimum !== undefined && schema.maximum !== undefined) return `${t} from ${schema.minimum} to ${schema.maximum}`;
+    if (schema.minimum !== undefined) return `${t} ≥ ${schema.minimum}`;
+    if (schema.maximum !== undefined) return `${t} ≤ ${schema.maximum}`;
+    return t;
+  }
+  if (t === 'string' && schema.pattern) return `a string matching ${schema.pattern}`;
+  return ARTICLE[t] ?? t;
+}
+
+/**
+ * Turns ajv's errors (verbose mode, so each carries its schema and data) into problems.
+ * A union reports once ("expected one of …"), never once per branch.
+ */
+export function problemsFromAjv(errors: readonly ErrorObject[], base = ''): ConfigProblem[] {
+  const unions = errors.filter((e) => e.keyword === 'anyOf').map((e) => `${e.schemaPath}/`);
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (unions.some((u) => e.schemaPath.startsWith(u))) continue;
+    const problem = problemFromAjv(e, base);
+    const key = `${problem.path}\0${problem.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push(problem);
+    }
+  }
+  return problems;
+}
+
+function problemFromAjv(e: ErrorObject, base: string): ConfigProblem {
+  const path = pointerToPath(e.instancePath, base);
+  const schema = (e.parentSchema ?? {}) as SchemaLike;
+  const got = ` (got ${show(e.data)})`;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const field = String((e.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys(schema.properties ?? {}).join(', ');
+      return { path: joinPath(path, field), message: `unknown field (allowed: ${allowed})` };
+    }
+    case 'required': {
+      const field = String((e.params as { missingProperty: string }).missingProperty);
+      const want = schema.properties?.[field];
+      return { path: joinPath(path, field), message: `required field missing${want ? ` (expected ${describe(want)})` : ''}` };
+    }
+    case 'minLength':
+      return { path, message: schema.minLength === 1 ? `expected a non-empty string${got}` : `expected a string of at least ${schema.minLength} characters${got}` };
+    case 'minItems': {
+      const n = (e.params as { limit: number }).limit;
+      const count = Array.isArray(e.data) ? e.data.length : 0;
+      return { path, message: `expected at least ${n} ${n === 1 ? 'entry' : 'entries'} (got ${count})` };
+    }
+    case 'minimum':
+    case 'maximum': {
+      const { comparison, limit } = e.params as { comparison: string; limit: number };
+      return { path, message: `expected ${schema.type ?? 'number'} ${comparison === '<=' ? '≤' : '≥'} ${limit}${got}` };
+    }
+    case 'anyOf':
+    case 'type':
+    case 'const':
+    case 'pattern':
+      return { path, message: `expected ${describe(schema)}${got}` };
+    default:
+      return { path, message: `${e.message ?? 'invalid'}${got}` };
+  }
+}
