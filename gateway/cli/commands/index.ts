@@ -1,6 +1,9 @@
 /** The command list. Each entry adds one subcommand (with its own --help) to the program. */
 import type { Command } from 'commander';
+import { register as config } from './config.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  config,
+];
