@@ -1,0 +1,87 @@
+/**
+ * What the tsdb output stores, and how each record becomes InfluxDB points: one measurement per kind, tags for
+ * site, gateway, asset and tag name (and quality), the record's own timestamp in ms.
+ */
+import type { IPoint } from 'influx';
+import type { SampleBatch } from '../../core/sample.ts';
+
+export const KINDS = ['samples', 'features', 'scores', 'health', 'alerts'] as const;
+export type TsdbKind = (typeof KINDS)[number];
+
+/** Queue priority: a full disk queue drops the lowest rank first, and never drops alerts. */
+export const KIND_RANK: Record<TsdbKind, number> = { samples: 0, features: 1, scores: 2, health: 3, alerts: 4 };
+
+export interface FeatureRecord { kind: 'features'; asset: string; ts: number; features: Record<string, number>; tag?: string }
+export interface ScoreRecord { kind: 'scores'; asset: string; ts: number; score: number; model?: string; threshold?: number }
+export interface AlertRecord {
+  kind: 'alerts';
+  asset: string;
+  ts: number;
+  alertId: string;
+  state: 'open' | 'update' | 'close';
+  severity?: string;
+  score?: number;
+  message?: string;
+}
+export interface HealthRecord { kind: 'health'; ts: number; metrics: Record<string, number>; component?: string }
+export interface SamplesRecord { kind: 'samples'; batch: SampleBatch }
+
+export type TsdbRecord = SamplesRecord | FeatureRecord | ScoreRecord | AlertRecord | HealthRecord;
+
+export interface PointTags { site: string; gateway: string }
+
+/** Finite numbers only: InfluxDB rejects NaN/Infinity and would fail the whole batch. */
+function finite(fields: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(fields)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  return out;
+}
+
+/**
+ * One point per tag. Field names differ by value type (value / text / reason) because InfluxDB fixes a field's
+ * type per shard: a string in `value` would make every later number in that shard a type conflict.
+ */
+function samplePoints(b: SampleBatch, t: PointTags, out: IPoint[]): void {
+  for (const [tag, v] of Object.entries(b.values)) {
+    const q = b.quality[tag];
+    const tags = { ...t, asset: b.asset, device: b.device, tag, quality: q?.status ?? 'good' };
+    let fields: Record<string, unknown>;
+    if (typeof v === 'number') fields = Number.isFinite(v) ? { value: v } : { reason: 'non-finite value' };
+    else if (typeof v === 'boolean') fields = { value: v ? 1 : 0 };
+    else if (typeof v === 'string') fields = { text: v };
+    else fields = { reason: q && q.status === 'bad' ? q.reason : 'no value' };
+    out.push({ measurement: 'samples', tags, fields, timestamp: b.ts });
+  }
+}
+
+export function toPoints(r: TsdbRecord, t: PointTags, out: IPoint[] = []): IPoint[] {
+  switch (r.kind) {
+    case 'samples':
+      samplePoints(r.batch, t, out);
+      break;
+    case 'features': {
+      const fields = finite(r.features);
+      if (Object.keys(fields).length > 0) out.push({ measurement: 'features', tags: { ...t, asset: r.asset, ...(r.tag ? { tag: r.tag } : {}) }, fields, timestamp: r.ts });
+      break;
+    }
+    case 'scores': {
+      const fields = finite({ score: r.score, ...(r.threshold !== undefined ? { threshold: r.threshold } : {}) });
+      if ('score' in fields) out.push({ measurement: 'scores', tags: { ...t, asset: r.asset, model: r.model ?? 'default' }, fields, timestamp: r.ts });
+      break;
+    }
+    case 'alerts':
+      out.push({
+        measurement: 'alerts',
+        tags: { ...t, asset: r.asset, state: r.state, severity: r.severity ?? 'warning' },
+        fields: { alert_id: r.alertId, message: r.message ?? '', ...(r.score !== undefined && Number.isFinite(r.score) ? { score: r.score } : {}) },
+        timestamp: r.ts,
+      });
+      break;
+    case 'health': {
+      const fields = finite(r.metrics);
+      if (Object.keys(fields).length > 0) out.push({ measurement: 'health', tags: { ...t, component: r.component ?? 'gateway' }, fields, timestamp: r.ts });
+      break;
+    }
+  }
+  return out;
+}

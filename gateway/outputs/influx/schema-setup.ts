@@ -1,0 +1,43 @@
+/**
+ * Creates, if missing, what the tsdb output writes into: the database, a short `raw` retention policy (default),
+ * a long `summaries` one, and continuous queries that downsample samples, features and scores into it.
+ */
+import type { InfluxDB } from 'influx';
+import type { TsdbKind } from './records.ts';
+
+export const RAW_RP = 'raw';
+export const SUMMARY_RP = 'summaries';
+
+/** Retention policy each kind is written to: alerts are kept as long as the summaries. */
+export const KIND_RP: Record<TsdbKind, string> = { samples: RAW_RP, features: RAW_RP, scores: RAW_RP, health: RAW_RP, alerts: SUMMARY_RP };
+
+export interface RetentionSettings { raw: string; summaries: string; summaryInterval: string }
+
+const q = (name: string) => `"${name.replace(/"/g, '\\"')}"`;
+
+/** The downsampling continuous queries, by name. */
+export function continuousQueries(db: string, interval: string): Record<string, string> {
+  const from = (m: string) => `${q(db)}.${q(RAW_RP)}.${q(m)}`;
+  const into = (m: string) => `${q(db)}.${q(SUMMARY_RP)}.${q(`${m}_${interval}`)}`;
+  return {
+    [`cq_samples_${interval}`]:
+      `SELECT mean("value") AS "mean", min("value") AS "min", max("value") AS "max", count("value") AS "count" INTO ${into('samples')} FROM ${from('samples')} GROUP BY time(${interval}), *`,
+    [`cq_scores_${interval}`]:
+      `SELECT mean("score") AS "mean", max("score") AS "max", count("score") AS "count" INTO ${into('scores')} FROM ${from('scores')} GROUP BY time(${interval}), *`,
+    [`cq_features_${interval}`]: `SELECT mean(*) INTO ${into('features')} FROM ${from('features')} GROUP BY time(${interval}), *`,
+  };
+}
+
+export async function ensureSchema(influx: InfluxDB, db: string, r: RetentionSettings): Promise<void> {
+  const names = await influx.getDatabaseNames();
+  if (!names.includes(db)) await influx.createDatabase(db);
+  const rps = await influx.showRetentionPolicies(db);
+  const have = new Set(rps.map((p) => p.name));
+  if (!have.has(RAW_RP)) await influx.createRetentionPolicy(RAW_RP, { database: db, duration: r.raw, replication: 1, isDefault: true });
+  if (!have.has(SUMMARY_RP)) await influx.createRetentionPolicy(SUMMARY_RP, { database: db, duration: r.summaries, replication: 1 });
+  const cqs = await influx.showContinousQueries(db);
+  const haveCq = new Set(cqs.map((c) => c.name));
+  for (const [name, body] of Object.entries(continuousQueries(db, r.summaryInterval))) {
+    if (!haveCq.has(name)) await influx.createContinuousQuery(name, body, db);
+  }
+}

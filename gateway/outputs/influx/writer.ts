@@ -1,0 +1,235 @@
+/**
+ * TsdbWriter: the InfluxDB 1.x output. Records are turned into points, buffered per kind and written in batches
+ * (batchSize points or flushIntervalMs, whichever first). One write is in flight at a time so batches land in
+ * order. When InfluxDB is down (connection refused, timeout, 5xx) batches go to the DiskQueue and drain in order
+ * when it answers again; while the queue holds anything, new batches queue behind it. A 400 (malformed points)
+ * is not retried: it would block the queue forever; it is counted as rejected.
+ */
+import { InfluxDB, type IPoint } from 'influx';
+import type { Output } from '../../core/pipeline.ts';
+import { DiskQueue } from './disk-queue.ts';
+import { KINDS, toPoints, type PointTags, type TsdbKind, type TsdbRecord } from './records.ts';
+import { ensureSchema, KIND_RP } from './schema-setup.ts';
+import { parseInfluxUrl, type TsdbConfig } from './config.ts';
+
+export interface TsdbWriterOptions {
+  config: TsdbConfig;
+  site: string;
+  gateway: string;
+  /** Disk queue file (config.queue.path wins). */
+  queuePath: string;
+  /** Called for failures the writer handles itself (InfluxDB down, rejected batch); never throws to callers. */
+  onError?: (err: Error) => void;
+}
+
+export interface TsdbMetrics {
+  connected: boolean;
+  pointsWritten: number;
+  batchesWritten: number;
+  pointsQueued: number;
+  batchesQueued: number;
+  pointsRejected: number;
+  pointsDropped: Record<TsdbKind, number>;
+  lastError?: string;
+}
+
+interface PendingBatch { kind: TsdbKind; points: IPoint[]; queueId?: number }
+
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 5000;
+/** Batches held in memory while a write is in flight before they spill to disk. */
+const MEMORY_BATCHES = 8;
+
+function httpStatus(err: unknown): number | undefined {
+  const res = (err as { res?: { statusCode?: number } }).res;
+  return res?.statusCode;
+}
+
+export class TsdbWriter implements Output<TsdbRecord> {
+  readonly database: string;
+  private readonly influx: InfluxDB;
+  private readonly cfg: TsdbConfig;
+  private readonly tags: PointTags;
+  private readonly queue: DiskQueue;
+  private readonly onError: (err: Error) => void;
+  private readonly buffers = new Map<TsdbKind, IPoint[]>();
+  private buffered = 0;
+  private readonly memory: PendingBatch[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = RETRY_MIN_MS;
+  private pumping: Promise<void> | undefined;
+  private schemaReady = false;
+  private closed = false;
+  private readonly m = { connected: false, pointsWritten: 0, batchesWritten: 0, pointsRejected: 0, lastError: undefined as string | undefined };
+
+  constructor(opts: TsdbWriterOptions) {
+    this.cfg = opts.config;
+    const ep = parseInfluxUrl(opts.config.url, opts.config.database);
+    const username = process.env.TELLTALE_INFLUX_USERNAME ?? opts.config.username ?? ep.username;
+    const password = process.env.TELLTALE_INFLUX_PASSWORD ?? opts.config.password ?? ep.password;
+    this.database = ep.database;
+    this.influx = new InfluxDB({
+      host: ep.host,
+      port: ep.port,
+      protocol: ep.protocol,
+      database: ep.database,
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      // The disk queue is our retry; the pool's own retries would only hold the single in-flight slot longer.
+      pool: { maxRetries: 0, requestTimeout: opts.config.requestTimeoutMs },
+    });
+    this.tags = { site: opts.site, gateway: opts.gateway };
+    this.queue = new DiskQueue(opts.config.queue.path ?? opts.queuePath, opts.config.queue.maxPoints);
+    this.onError = opts.onError ?? (() => undefined);
+    for (const k of KINDS) this.buffers.set(k, []);
+  }
+
+  /** Starts the flush timer and tries to set up the schema; never fails because InfluxDB is down. */
+  async connect(): Promise<void> {
+    this.timer = setInterval(() => this.flush(), this.cfg.flushIntervalMs);
+    this.timer.unref();
+    await this.pump();
+  }
+
+  /** Buffers the records; a full buffer is flushed at once. Returns after buffering, not after the write. */
+  async write(records: readonly TsdbRecord[]): Promise<void> {
+    if (this.closed) throw new Error(`tsdb ${this.database}: write after close`);
+    for (const r of records) {
+      const buf = this.buffers.get(r.kind)!;
+      const before = buf.length;
+      toPoints(r, this.tags, buf);
+      this.buffered += buf.length - before;
+    }
+    if (this.buffered >= this.cfg.batchSize) this.flush();
+  }
+
+  /** Moves buffered points into batches and starts writing them. */
+  flush(): void {
+    if (this.buffered === 0) return;
+    for (const kind of KINDS) {
+      const buf = this.buffers.get(kind)!;
+      for (let i = 0; i < buf.length; i += this.cfg.batchSize) this.enqueue({ kind, points: buf.slice(i, i + this.cfg.batchSize) });
+      buf.length = 0;
+    }
+    this.buffered = 0;
+    void this.pump();
+  }
+
+  /** Resolves when everything buffered has been written to InfluxDB (or rejects after timeoutMs). */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    this.flush();
+    const deadline = Date.now() + timeoutMs;
+    while (this.memory.length > 0 || this.queue.batches > 0 || this.pumping) {
+      if (Date.now() > deadline) throw new Error(`tsdb ${this.database}: ${this.queue.size} points still queued after ${timeoutMs} ms (${this.m.lastError ?? 'no error'})`);
+      await (this.pumping ?? new Promise((r) => setTimeout(r, 50)));
+      if (!this.pumping && (this.memory.length > 0 || this.queue.batches > 0)) await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  metrics(): TsdbMetrics {
+    return {
+      connected: this.m.connected,
+      pointsWritten: this.m.pointsWritten,
+      batchesWritten: this.m.batchesWritten,
+      pointsQueued: this.queue.size + this.memory.reduce((n, b) => n + b.points.length, 0) + this.buffered,
+      batchesQueued: this.queue.batches,
+      pointsRejected: this.m.pointsRejected,
+      pointsDropped: { ...this.queue.dropped },
+      ...(this.m.lastError !== undefined ? { lastError: this.m.lastError } : {}),
+    };
+  }
+
+  /** Flushes, tries one last write, and keeps whatever is left in the disk queue for the next start. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
+    await this.pumping;
+    for (const b of this.memory.splice(0)) this.queue.push(b.kind, b.points);
+    this.queue.close();
+  }
+
+  private enqueue(b: PendingBatch): void {
+    // Behind anything already on disk, or past the memory window: to disk, so order holds and memory stays small.
+    if (this.queue.batches > 0 || this.memory.length >= MEMORY_BATCHES || !this.m.connected) this.queue.push(b.kind, b.points);
+    else this.memory.push(b);
+  }
+
+  private pump(): Promise<void> {
+    if (this.closed && this.memory.length === 0) return Promise.resolve();
+    this.pumping ??= this.run().finally(() => { this.pumping = undefined; });
+    return this.pumping;
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      if (!this.schemaReady) {
+        try {
+          await ensureSchema(this.influx, this.database, this.cfg.retention);
+          this.schemaReady = true;
+          this.m.connected = true;
+        } catch (err) {
+          this.down(err as Error);
+          return;
+        }
+      }
+      const next = this.nextBatch();
+      if (!next) return;
+      try {
+        await this.influx.writePoints(next.points, { precision: 'ms', retentionPolicy: KIND_RP[next.kind], database: this.database });
+        this.m.pointsWritten += next.points.length;
+        this.m.batchesWritten += 1;
+        this.m.connected = true;
+        this.retryMs = RETRY_MIN_MS;
+        this.done(next);
+      } catch (err) {
+        const status = httpStatus(err);
+        if (status === 400) {
+          this.m.pointsRejected += next.points.length;
+          this.report(new Error(`tsdb ${this.database}: InfluxDB rejected ${next.points.length} ${next.kind} points: ${(err as Error).message}`));
+          this.done(next);
+          continue;
+        }
+        if (status === 404) this.schemaReady = false;
+        if (next.queueId === undefined) {
+          // First failure: keep order by moving this batch and everything behind it to disk.
+          this.queue.push(next.kind, next.points);
+          for (const b of this.memory.splice(0)) this.queue.push(b.kind, b.points);
+        }
+        this.down(err as Error);
+        return;
+      }
+    }
+  }
+
+  private nextBatch(): PendingBatch | undefined {
+    if (this.queue.batches > 0) {
+      const q = this.queue.peek();
+      if (q) return { kind: q.kind, points: q.points, queueId: q.id };
+    }
+    return this.memory.shift();
+  }
+
+  private done(b: PendingBatch): void {
+    if (b.queueId !== undefined) this.queue.ack(b.queueId);
+  }
+
+  private down(err: Error): void {
+    const wasConnected = this.m.connected;
+    this.m.connected = false;
+    this.report(new Error(`tsdb ${this.database}: InfluxDB unavailable (${err.message || String(err)}); ${this.queue.size} points queued on disk`, { cause: err }), wasConnected);
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.pump(), this.retryMs);
+    this.retryTimer.unref();
+    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+  }
+
+  private report(err: Error, loud = true): void {
+    this.m.lastError = err.message;
+    if (loud) this.onError(err);
+  }
+}

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startInfluxd, type Influxd } from '../../support/influxd.ts';
+import { waitFor } from '../../support/process.ts';
+import { GOOD, bad, type SampleBatch } from '../../../gateway/core/sample.ts';
+import { TsdbWriter, resolveTsdbConfig } from '../../../gateway/outputs/influx/index.ts';
+
+// Recent timestamps: InfluxDB drops points older than the 7d raw retention policy.
+const T0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+const batch = (i: number, asset = 'pump-1'): SampleBatch => ({
+  device: 'plc-1',
+  asset,
+  ts: T0 + i * 10,
+  values: { pressure: i, running: true, fault: null },
+  quality: { pressure: GOOD, running: GOOD, fault: bad('illegal data address', 'modbus-exception-2') },
+});
+
+async function count(influxd: Influxd, db: string, q: string): Promise<number> {
+  const r = await influxd.query(q, db);
+  const v = r.results[0]?.series?.[0]?.values?.[0]?.[1];
+  return typeof v === 'number' ? v : 0;
+}
+
+describe('TsdbWriter', () => {
+  let influxd: Influxd;
+  let dir: string;
+  beforeAll(async () => {
+    influxd = await startInfluxd();
+    dir = mkdtempSync(join(tmpdir(), 'telltale-tsdb-'));
+  });
+  afterAll(async () => {
+    await influxd?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const writer = (db: string, extra: object = {}) =>
+    new TsdbWriter({
+      config: resolveTsdbConfig({ url: `${influxd.url}/${db}`, batchSize: 200, flushIntervalMs: 50, requestTimeoutMs: 2000, ...extra }),
+      site: 'plant-a',
+      gateway: 'gw-1',
+      queuePath: join(dir, `${db}.sqlite`),
+    });
+
+  it('creates the database, retention policies and continuous queries at start-up', async () => {
+    const w = writer('schema_db');
+    await w.connect();
+    const rps = await influxd.query('SHOW RETENTION POLICIES ON schema_db');
+    const rows = rps.results[0].series![0].values.map((v) => [v[0], v[1], v[4]]);
+    expect(rows).toContainEqual(['raw', '168h0m0s', true]);
+    expect(rows).toContainEqual(['summaries', '8760h0m0s', false]);
+    const cqs = await influxd.query('SHOW CONTINUOUS QUERIES');
+    const names = cqs.results[0].series!.find((s) => s.name === 'schema_db')!.values.map((v) => v[0]);
+    expect(names).toEqual(expect.arrayContaining(['cq_samples_1m', 'cq_scores_1m', 'cq_features_1m']));
+    await w.close();
+  });
+
+  it('writes samples, features, scores, alerts and health that can be queried back with their tags and timestamps', async () => {
+    const w = writer('land_db');
+    await w.connect();
+    await w.write([
+      { kind: 'samples', batch: batch(1) },
+      { kind: 'features', asset: 'pump-1', ts: T0 + 500, features: { rms: 1.5, kurtosis: 3.1, bogus: Number.NaN } },
+      { kind: 'scores', asset: 'pump-1', ts: T0 + 500, score: 0.82, model: 'pca-v1' },
+      { kind: 'alerts', asset: 'pump-1', ts: T0 + 600, alertId: 'a-1', state: 'open', severity: 'major', score: 0.9, message: 'bearing wear' },
+      { kind: 'health', ts: T0 + 700, metrics: { cpu: 0.3, queue: 0 } },
+    ]);
+    await w.drain();
+    const s = await influxd.query(`SELECT * FROM raw.samples WHERE asset = 'pump-1' AND "tag" = 'pressure'`, 'land_db');
+    const cols = s.results[0].series![0].columns;
+    const row = s.results[0].series![0].values[0];
+    expect(row[cols.indexOf('time')]).toBe(T0 + 10);
+    expect(row[cols.indexOf('value')]).toBe(1);
+    expect(row[cols.indexOf('site')]).toBe('plant-a');
+    expect(row[cols.indexOf('quality')]).toBe('good');
+    const badRow = await influxd.query(`SELECT reason, quality FROM raw.samples WHERE "tag" = 'fault'`, 'land_db');
+    expect(badRow.results[0].series![0].values[0].slice(1)).toEqual(['illegal data address', 'bad']);
+    expect(await count(influxd, 'land_db', 'SELECT count(score) FROM raw.scores')).toBe(1);
+    expect(await count(influxd, 'land_db', 'SELECT count(rms) FROM raw.features')).toBe(1);
+    expect(await count(influxd, 'land_db', `SELECT count(alert_id) FROM summaries.alerts WHERE "state" = 'open'`)).toBe(1);
+    expect(await count(influxd, 'land_db', 'SELECT count(cpu) FROM raw.health')).toBe(1);
+    expect(w.metrics()).toMatchObject({ connected: true, pointsQueued: 0, pointsRejected: 0 });
+    await w.close();
+  });
+
+  it('loses nothing when influxd is killed -9 and restarted mid-stream', async () => {
+    const w = writer('crash_db');
+    await w.connect();
+    const total = 3000;
+    let sawQueue = false;
+    for (let i = 0; i < total; i++) {
+      await w.write([{ kind: 'samples', batch: { ...batch(i), values: { pressure: i }, quality: { pressure: GOOD } } }]);
+      if (i === 1000) await influxd.kill9();
+      if (i > 1000 && i < 2000 && i % 100 === 0) {
+        await new Promise((r) => setTimeout(r, 20));
+        if (w.metrics().batchesQueued > 0) sawQueue = true;
+      }
+      if (i === 2000) await influxd.restart();
+    }
+    await w.drain(60_000);
+    expect(sawQueue).toBe(true);
+    await waitFor(async () => (await count(influxd, 'crash_db', 'SELECT count(value) FROM raw.samples')) === total, 20_000, `${total} points in crash_db`);
+    const r = await influxd.query('SELECT value FROM raw.samples', 'crash_db');
+    const values = r.results[0].series![0].values.map((v) => v[1]);
+    expect(new Set(values).size).toBe(total);
+    expect(w.metrics().pointsDropped.samples).toBe(0);
+    await w.close();
+  });
+
+  it('keeps queued batches on disk when closed while InfluxDB is down and writes them after the next start', async () => {
+    await influxd.stop();
+    const w1 = writer('later_db');
+    await w1.connect();
+    await w1.write([{ kind: 'scores', asset: 'pump-2', ts: T0, score: 0.5 }]);
+    await w1.close();
+    await influxd.restart();
+    const w2 = writer('later_db');
+    await w2.connect();
+    await w2.drain();
+    expect(await count(influxd, 'later_db', 'SELECT count(score) FROM raw.scores')).toBe(1);
+    await w2.close();
+  });
+
+  it('rejects a malformed url with a precise error', () => {
+    expect(() => writer('x', { url: 'influx:/nowhere' })).toThrow(/influx url: expected http or https/);
+    expect(() => resolveTsdbConfig({ batchSize: 0 })).toThrow(/tsdb\.batchSize/);
+  });
+});
