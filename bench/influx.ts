@@ -1,0 +1,53 @@
+/**
+ * InfluxDB write throughput: points/s through TsdbWriter (buffering, batching, one write in flight) vs a bare
+ * influx client loop writing the same points in batches of the same size. Starts its own influxd.
+ *   ./node_modules/.bin/node bench/influx.ts [points=200000] [batchSize=5000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InfluxDB, type IPoint } from 'influx';
+import { startInfluxd } from '../test/support/influxd.ts';
+import { GOOD, type SampleBatch } from '../gateway/core/sample.ts';
+import { TsdbWriter, resolveTsdbConfig, toPoints } from '../gateway/outputs/influx/index.ts';
+
+const total = Number(process.argv[2] ?? 200_000);
+const batchSize = Number(process.argv[3] ?? 5000);
+const TAGS = 10;
+const t0 = Date.now() - 3_600_000;
+
+function sampleBatch(i: number): SampleBatch {
+  const values: Record<string, number> = {};
+  const quality: Record<string, typeof GOOD> = {};
+  for (let t = 0; t < TAGS; t++) { values[`t${t}`] = Math.sin(i + t); quality[`t${t}`] = GOOD; }
+  return { device: 'plc-1', asset: `pump-${i % 4}`, ts: t0 + i, values, quality };
+}
+
+const influxd = await startInfluxd();
+const dir = mkdtempSync(join(tmpdir(), 'telltale-bench-influx-'));
+try {
+  // Bare client: the same points (same conversion), batches written one after another.
+  const bare = new InfluxDB({ host: '127.0.0.1', port: influxd.port, database: 'bare' });
+  await bare.createDatabase('bare');
+  const points: IPoint[] = [];
+  for (let i = 0; i < total / TAGS; i++) toPoints({ kind: 'samples', batch: sampleBatch(i) }, { site: 's', gateway: 'g' }, points);
+  let start = performance.now();
+  for (let i = 0; i < points.length; i += batchSize) await bare.writePoints(points.slice(i, i + batchSize), { precision: 'ms' });
+  const bareRate = points.length / ((performance.now() - start) / 1000);
+
+  const w = new TsdbWriter({
+    config: resolveTsdbConfig({ url: `${influxd.url}/writer`, batchSize, flushIntervalMs: 200 }),
+    site: 's', gateway: 'g', queuePath: join(dir, 'q.sqlite'),
+  });
+  await w.connect();
+  start = performance.now();
+  for (let i = 0; i < total / TAGS; i++) await w.write([{ kind: 'samples', batch: sampleBatch(i) }]);
+  await w.drain(300_000);
+  const writerRate = w.metrics().pointsWritten / ((performance.now() - start) / 1000);
+  const m = w.metrics();
+  await w.close();
+  console.log(JSON.stringify({ points: total, batchSize, bareClientPointsPerSec: Math.round(bareRate), tsdbWriterPointsPerSec: Math.round(writerRate), writerQueuedToDiskBatches: m.batchesQueued, written: m.pointsWritten }));
+} finally {
+  await influxd.dispose();
+  rmSync(dir, { recursive: true, force: true });
+}
