@@ -18,6 +18,11 @@ export interface CalibrationOptions {
   initialQuantile?: number;
   /** Multiplies the calibrated threshold (default 1): head-room for normal variation not seen in training. */
   margin?: number;
+  /**
+   * What the margin scales: 'zero' (threshold × margin) or 'median' (median + (threshold − median) × margin), which
+   * is the same head-room for scores that do not start at 0, such as an isolation forest's ~0.5 (default 'zero').
+   */
+  marginFrom?: 'zero' | 'median';
 }
 
 export interface Calibration {
@@ -27,6 +32,7 @@ export interface Calibration {
   quantile?: number;
   risk?: number;
   margin: number;
+  marginFrom?: 'zero' | 'median';
   /** GPD fit (pot only). */
   gpd?: { shape: number; scale: number; initial: number; excesses: number };
   training: { n: number; mean: number; max: number };
@@ -58,6 +64,11 @@ export function calibrateThreshold(scores: ArrayLike<number>, opts: CalibrationO
   const method = opts.method ?? 'quantile';
   const margin = opts.margin ?? 1;
   const n = scores.length;
+  if (opts.marginFrom === 'median' && n > 0 && margin !== 1) {
+    const med = quantileThreshold(scores, 0.5);
+    const c = calibrateThreshold(scores, { ...opts, margin: 1, marginFrom: 'zero' });
+    return { ...c, margin, marginFrom: 'median', threshold: med + (c.threshold - med) * margin };
+  }
   if (n === 0) throw new CalibrationError('threshold calibration: no training scores');
   let mean = 0;
   let max = -Infinity;

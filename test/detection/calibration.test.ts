@@ -9,6 +9,8 @@ describe('calibrateThreshold', () => {
     const s = Float64Array.from({ length: 101 }, (_, i) => i);
     expect(calibrateThreshold(s, { quantile: 0.9 }).threshold).toBeCloseTo(90, 9);
     expect(calibrateThreshold(s, { quantile: 0.9, margin: 2 }).threshold).toBeCloseTo(180, 9);
+    // Head-room measured from the median (50): 50 + (90 − 50) × 2.
+    expect(calibrateThreshold(s, { quantile: 0.9, margin: 2, marginFrom: 'median' }).threshold).toBeCloseTo(130, 9);
   });
 
   it('does extrapolate an exponential tail with POT to its true quantile', () => {
