@@ -2,7 +2,7 @@
 import type { ModbusRtuDevice, ModbusTag, ModbusTcpDevice } from '../acquisition/modbus/config.ts';
 import { registerWidth } from '../acquisition/modbus/codec.ts';
 import type { OpcUaDevice } from '../acquisition/opcua/config.ts';
-import type { ConfigProblem } from './errors.ts';
+import { isPlainObject as isMapping, type ConfigProblem } from './errors.ts';
 import type { DeviceConfig } from './schema.ts';
 
 type ModbusDevice = ModbusTcpDevice | ModbusRtuDevice;
@@ -11,7 +11,7 @@ type ModbusDevice = ModbusTcpDevice | ModbusRtuDevice;
 export function checkDevice(device: DeviceConfig, at: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (device.backoff.initialMs > device.backoff.maxMs) {
-    problems.push({ path: `${at}.backoff.initialMs`, message: `expected ≤ backoff.maxMs (${device.backoff.maxMs}) (got ${device.backoff.initialMs})` });
+    problems.push({ path: `${at}.backoff.initialMs`, message: `expected at most backoff.maxMs = ${device.backoff.maxMs} (got ${device.backoff.initialMs})` });
   }
   if (device.protocol === 'opcua') problems.push(...checkOpcUa(device, at));
   else device.tags.forEach((tag, i) => problems.push(...checkModbusTag(device, tag, `${at}.tags[${i}]`)));
@@ -59,7 +59,6 @@ function checkOpcUa(device: OpcUaDevice, at: string): ConfigProblem[] {
   return problems;
 }
 
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Problems between entries: unique device and bus ids, an RTU device's bus exists, unique tag names per asset

@@ -4,7 +4,7 @@
  *   TELLTALE_DEVICE_<ID>_HOST | _PORT (modbus-tcp), TELLTALE_DEVICE_<ID>_ENDPOINT | _USERNAME | _PASSWORD (opcua)
  * where <ID> is the device id upper-cased with every non-alphanumeric character replaced by `_`.
  */
-import { joinPath, type ConfigProblem } from './errors.ts';
+import { isPlainObject as isMapping, joinPath, type ConfigProblem } from './errors.ts';
 
 export interface EnvOverrides {
   problems: ConfigProblem[];
@@ -14,7 +14,6 @@ export interface EnvOverrides {
 
 type Raw = Record<string, unknown>;
 
-const isMapping = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Ports arrive as text; whole numbers become numbers, anything else stays text for the schema to reject. */
 const envValue = (text: string, numeric: boolean): string | number => (numeric && /^-?\d+$/.test(text.trim()) ? Number(text) : text);

@@ -44,15 +44,22 @@ export function joinPath(base: string, key: string | number): string {
   return base === '' ? key : `${base}.${key}`;
 }
 
+/** A mapping as YAML or JSON produce it (not a Map, Date, Buffer, class instance…). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** A short rendering of the offending value for `(got …)`. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (value instanceof Uint8Array) return 'binary data';
-  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'object') return isPlainObject(value) ? 'a mapping' : `a ${value.constructor?.name ?? 'non-plain object'}`;
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  const text = JSON.stringify(value) ?? String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
@@ -66,6 +73,12 @@ type SchemaLike = {
   pattern?: string;
   items?: SchemaLike;
   properties?: Record<string, SchemaLike>;
+};
+
+/** Patterns of the schemas in words; others are shown as they are. */
+const PATTERN_WORDS: Record<string, string> = {
+  '^[A-Za-z0-9_.-]+$': 'a name of letters, digits, _ . or -',
+  '^opc\\.tcp://': 'an opc.tcp:// URL',
 };
 
 const ARTICLE: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', boolean: 'true or false', integer: 'an integer', number: 'a number', null: 'null' };
@@ -82,7 +95,7 @@ export function describe(schema: SchemaLike): string {
     if (schema.maximum !== undefined) return `${t} ≤ ${schema.maximum}`;
     return t;
   }
-  if (t === 'string' && schema.pattern) return `a string matching ${schema.pattern}`;
+  if (t === 'string' && schema.pattern) return PATTERN_WORDS[schema.pattern] ?? `a string matching ${schema.pattern}`;
   return ARTICLE[t] ?? t;
 }
 

@@ -6,7 +6,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { Type } from '@sinclair/typebox';
 import { checkDevice, checkGateway } from './cross-checks.ts';
 import { applyEnvOverrides } from './env.ts';
-import { ConfigError, problemsFromAjv, show, type ConfigProblem } from './errors.ts';
+import { ConfigError, isPlainObject, joinPath, problemsFromAjv, show, type ConfigProblem } from './errors.ts';
 import { DeviceConfig, GatewayConfig } from './schema.ts';
 
 export interface ValidateOptions {
@@ -29,7 +29,17 @@ const deviceValidators = new Map<string, ValidateFunction>(
 
 export const PROTOCOLS: readonly string[] = [...deviceValidators.keys()];
 
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isMapping = isPlainObject;
+
+/** Paths of values JSON could not hold (a Map, a Date, a bigint, a function…): the schema would misjudge them. */
+function nonPlainData(value: unknown, path: string, out: ConfigProblem[]): ConfigProblem[] {
+  if (out.length >= 10) return out;
+  if (Array.isArray(value)) value.forEach((v, i) => nonPlainData(v, joinPath(path, i), out));
+  else if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) nonPlainData(v, joinPath(path, k), out);
+  else if (typeof value === 'object' && value !== null) out.push({ path, message: `expected plain data (got ${show(value)})` });
+  else if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') out.push({ path, message: `expected plain data (got a ${typeof value})` });
+  return out;
+}
 
 /** Schema problems of one device, judged only by the branch its `protocol` names (never the union's noise). */
 function deviceProblems(device: unknown, at: string): ConfigProblem[] {
@@ -42,12 +52,10 @@ function deviceProblems(device: unknown, at: string): ConfigProblem[] {
   return validate(device) ? [] : problemsFromAjv(validate.errors ?? [], at);
 }
 
-function cloneInput(value: unknown, source: string): unknown {
-  try {
-    return structuredClone(value);
-  } catch (e) {
-    throw new ConfigError(source, [{ path: '', message: `not plain data: ${(e as Error).message}` }]);
-  }
+function cloneInput(value: unknown, source: string, at: string): unknown {
+  const problems = nonPlainData(value, at, []);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return structuredClone(value);
 }
 
 /** Env problems first, then the gateway's own fields, then device by device in file order (ajv groups by keyword). */
@@ -75,7 +83,7 @@ export function deepFreeze<T>(value: T): T {
 /** Validates a whole gateway configuration; returns it frozen with defaults filled in, or throws ConfigError. */
 export function validateConfig(value: unknown, options: ValidateOptions = {}): GatewayConfig {
   const source = options.source ?? 'config';
-  const raw = cloneInput(value, source);
+  const raw = cloneInput(value, source, '');
   if (!isMapping(raw)) throw new ConfigError(source, [{ path: '', message: `expected a mapping at the top level (got ${show(raw)})` }]);
 
   const { problems: envProblems, origins } = applyEnvOverrides(raw, options.env ?? {});
@@ -103,7 +111,7 @@ export function validateConfig(value: unknown, options: ValidateOptions = {}): G
 export function validateDevice(value: unknown, options: { source?: string; at?: string } = {}): DeviceConfig {
   const source = options.source ?? 'device';
   const at = options.at ?? 'device';
-  const device = cloneInput(value, source);
+  const device = cloneInput(value, source, at);
   const problems = deviceProblems(device, at);
   if (problems.length === 0) problems.push(...checkDevice(device as DeviceConfig, at));
   if (problems.length > 0) throw new ConfigError(source, problems);
