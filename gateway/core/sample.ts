@@ -46,4 +46,6 @@ export interface DeviceStatus {
   lastSampleTs?: number;
   /** Requests sent (Modbus) or notifications received (OPC UA). */
   requests: number;
+  /** Polls skipped because the previous poll of the same group was still running (Modbus). */
+  skippedPolls?: number;
 }
