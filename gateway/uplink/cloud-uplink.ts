@@ -1,0 +1,253 @@
+/**
+ * CloudUplink: forwards alerts (at once) and per-asset summaries (every period) to the cloud over MQTT 5, QoS 1,
+ * store-and-forward through the durable Outbox. Reconnects are MQTT.js's own (reconnectPeriod); on each connect
+ * the backlog drains alerts first, in seq order, with at most `inflightWindow` unacknowledged publishes.
+ * A message in flight when the connection drops stays in MQTT.js's outgoing store and is resent by MQTT.js on
+ * reconnect, so the window is kept across reconnects rather than taken again from the outbox (no duplicate).
+ */
+import { randomUUID } from 'node:crypto';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Socket } from 'node:net';
+import type { SampleBatch } from '../core/sample.ts';
+import { BandwidthMeter, type BandwidthReport } from './bandwidth.ts';
+import { loadTls, type UplinkConfig } from './config.ts';
+import { SCHEMA_VERSION, SqliteOutbox, type OutboxMessage, type OutboxStats, type OutboxStore } from './outbox.ts';
+import { SummaryAggregator, type UplinkAlert, type UplinkInput } from './summaries.ts';
+
+export interface CloudUplinkOptions {
+  config: UplinkConfig;
+  site: string;
+  gateway: string;
+  /** Outbox file (config.outbox.path wins); ignored when `store` is given. */
+  outboxPath?: string;
+  store?: OutboxStore;
+  onError?: (err: Error) => void;
+  now?: () => number;
+}
+
+export interface UplinkStatus {
+  connected: boolean;
+  /** Messages waiting in the outbox (in flight included). */
+  queued: number;
+  outbox: OutboxStats;
+  published: number;
+  acknowledged: number;
+  reconnects: number;
+  lastError?: string;
+  bandwidth: BandwidthReport;
+}
+
+export type UplinkStatusListener = (s: { connected: boolean; queued: number }) => void;
+
+const RETRY_FAILED_MS = 1000;
+
+export class CloudUplink {
+  readonly topics: { alerts: string; summaries: string; status: string };
+  /** Identifies this process's session; sent as MQTT user property `boot` so receivers can see restarts. */
+  readonly boot = randomUUID();
+  private readonly cfg: UplinkConfig;
+  private readonly site: string;
+  private readonly gateway: string;
+  private readonly outbox: OutboxStore;
+  private readonly meter: BandwidthMeter;
+  private readonly aggregator: SummaryAggregator;
+  private readonly onError: (err: Error) => void;
+  private readonly now: () => number;
+  private readonly listeners = new Set<UplinkStatusListener>();
+  private client: MqttClient | undefined;
+  private summaryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private stopped = false;
+  private stream: Socket | undefined;
+  private streamCounted = 0;
+  private readonly m = { published: 0, acknowledged: 0, reconnects: 0, lastError: undefined as string | undefined };
+
+  constructor(opts: CloudUplinkOptions) {
+    this.cfg = opts.config;
+    this.site = opts.site;
+    this.gateway = opts.gateway;
+    this.now = opts.now ?? Date.now;
+    const base = `${opts.config.topicPrefix}/${opts.site}/${opts.gateway}`;
+    this.topics = { alerts: `${base}/alerts`, summaries: `${base}/summaries`, status: `${base}/status` };
+    const path = opts.config.outbox.path ?? opts.outboxPath;
+    if (!opts.store && !path) throw new Error('uplink.outbox.path: an outbox file is required');
+    this.outbox = opts.store ?? new SqliteOutbox({ path: path!, maxMessages: opts.config.outbox.maxMessages, site: opts.site, gateway: opts.gateway, now: this.now });
+    this.meter = new BandwidthMeter(this.now);
+    this.aggregator = new SummaryAggregator(this.now());
+    this.onError = opts.onError ?? (() => undefined);
+  }
+
+  /** Starts connecting (does not wait for the broker: the outbox holds everything until it answers). */
+  start(): void {
+    const tls = loadTls(this.cfg.tls);
+    const options: IClientOptions = {
+      protocolVersion: 5,
+      clientId: this.cfg.clientId ?? `telltale-${this.site}-${this.gateway}`,
+      keepalive: this.cfg.keepaliveS,
+      reconnectPeriod: this.cfg.reconnectPeriodMs,
+      connectTimeout: this.cfg.connectTimeoutMs,
+      clean: true,
+      queueQoSZero: false,
+      ...(this.cfg.username !== undefined ? { username: this.cfg.username } : {}),
+      ...(this.cfg.password !== undefined ? { password: this.cfg.password } : {}),
+      ...tls,
+      will: { topic: this.topics.status, payload: Buffer.from(this.statusPayload('offline')), qos: 1, retain: true },
+    };
+    this.client = mqtt.connect(this.cfg.url, options);
+    this.client.on('connect', () => this.onConnect());
+    this.client.on('close', () => this.onClose());
+    this.client.on('reconnect', () => { this.m.reconnects += 1; });
+    this.client.on('error', (err) => this.fail(new Error(`uplink ${this.cfg.url}: ${err.message}`, { cause: err })));
+    this.client.on('packetsend', () => this.countUplinkBytes());
+    this.summaryTimer = setInterval(() => this.flushSummaries(), this.cfg.summaryPeriodMs);
+    this.summaryTimer.unref();
+  }
+
+  /** Stores an alert event and sends it as soon as the broker is reachable. */
+  alert(a: UplinkAlert): OutboxMessage {
+    this.aggregator.add({ asset: a.asset, ts: a.ts, alert: a });
+    const msg = this.outbox.put('alert', this.topics.alerts, { alert: a }, a.asset);
+    this.pump();
+    return msg;
+  }
+
+  /** Feeds what the pipeline produced; an alert in it is forwarded at once, the rest goes into summaries. */
+  observe(input: UplinkInput): void {
+    if (input.alert) this.alert({ ...input.alert, asset: input.alert.asset ?? input.asset });
+    const { alert: _alert, ...rest } = input;
+    this.aggregator.add(rest);
+  }
+
+  /** Counts the bytes a batch took on the device side (for the reduction factor). */
+  recordBatch(b: SampleBatch): void {
+    this.meter.addBatch(b);
+  }
+
+  recordDeviceBytes(n: number): void {
+    this.meter.addDeviceBytes(n);
+  }
+
+  /** Closes the current summary period: one summary per asset goes into the outbox. Returns how many. */
+  flushSummaries(): number {
+    const summaries = this.aggregator.push(this.now());
+    const bw = this.meter.report();
+    const bandwidth = { deviceBytes: bw.currentHour.deviceBytes, uplinkBytes: bw.currentHour.uplinkBytes, reductionFactor: bw.reductionFactor };
+    for (const summary of summaries) this.outbox.put('summary', this.topics.summaries, { summary, bandwidth }, summary.asset);
+    if (summaries.length > 0) this.pump();
+    return summaries.length;
+  }
+
+  status(): UplinkStatus {
+    this.countUplinkBytes();
+    return {
+      connected: this.client?.connected ?? false,
+      queued: this.outbox.size(),
+      outbox: this.outbox.stats(),
+      published: this.m.published,
+      acknowledged: this.m.acknowledged,
+      reconnects: this.m.reconnects,
+      ...(this.m.lastError !== undefined ? { lastError: this.m.lastError } : {}),
+      bandwidth: this.meter.report(),
+    };
+  }
+
+  /** Connection changes (connected / offline) with the backlog size; returns an unsubscribe function. */
+  onStatus(listener: UplinkStatusListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves when the outbox is empty (everything acknowledged), rejects after timeoutMs. */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.outbox.size() > 0) {
+      if (Date.now() > deadline) throw new Error(`uplink: ${this.outbox.size()} messages still in the outbox after ${timeoutMs} ms (${this.m.lastError ?? 'no error'})`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Publishes the offline status if connected, disconnects, closes the outbox; what is unsent stays on disk. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.summaryTimer);
+    clearTimeout(this.retryTimer);
+    const c = this.client;
+    if (c?.connected) {
+      await Promise.race([
+        c.publishAsync(this.topics.status, this.statusPayload('offline'), { qos: 1, retain: true }).catch(() => undefined),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
+    }
+    await c?.endAsync(true).catch(() => undefined);
+    this.outbox.close();
+  }
+
+  private statusPayload(state: 'online' | 'offline'): string {
+    return JSON.stringify({ schemaVersion: SCHEMA_VERSION, type: 'status', state, site: this.site, gateway: this.gateway, boot: this.boot, ts: this.now() });
+  }
+
+  private onConnect(): void {
+    const c = this.client!;
+    this.stream = c.stream as unknown as Socket;
+    this.streamCounted = 0;
+    c.publish(this.topics.status, this.statusPayload('online'), { qos: 1, retain: true }, (err) => {
+      if (err) this.fail(new Error(`uplink: birth status not acknowledged: ${err.message}`));
+    });
+    this.emitStatus();
+    this.pump();
+  }
+
+  private onClose(): void {
+    this.countUplinkBytes();
+    this.stream = undefined;
+    if (!this.stopped) this.emitStatus();
+  }
+
+  private pump(): void {
+    const c = this.client;
+    if (this.stopped || !c?.connected) return;
+    const free = this.cfg.inflightWindow - this.inFlight;
+    if (free <= 0) return;
+    for (const msg of this.outbox.take(free)) this.publish(c, msg);
+  }
+
+  private publish(c: MqttClient, msg: OutboxMessage): void {
+    this.inFlight += 1;
+    this.m.published += 1;
+    c.publish(msg.topic, msg.payload, { qos: 1, properties: { userProperties: { boot: this.boot }, contentType: 'application/json' } }, (err) => {
+      this.inFlight -= 1;
+      if (this.stopped) return;
+      if (err) {
+        this.outbox.release(msg.seq);
+        this.fail(new Error(`uplink: ${msg.cls} seq ${msg.seq} not acknowledged: ${err.message}`, { cause: err }));
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.pump(), RETRY_FAILED_MS);
+        this.retryTimer.unref();
+        return;
+      }
+      this.outbox.ack(msg.seq);
+      this.m.acknowledged += 1;
+      this.pump();
+    });
+  }
+
+  private countUplinkBytes(): void {
+    const s = this.stream;
+    if (!s) return;
+    const written = s.bytesWritten ?? 0;
+    this.meter.addUplinkBytes(written - this.streamCounted);
+    this.streamCounted = written;
+  }
+
+  private emitStatus(): void {
+    const s = { connected: this.client?.connected ?? false, queued: this.outbox.size() };
+    for (const l of this.listeners) l(s);
+  }
+
+  private fail(err: Error): void {
+    this.m.lastError = err.message;
+    this.onError(err);
+  }
+}

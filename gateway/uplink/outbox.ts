@@ -1,0 +1,168 @@
+/**
+ * The durable outbox: every message for the cloud is stored here before it is sent and deleted only when the
+ * broker acknowledges it (QoS 1 PUBACK), so a broker outage or a kill -9 of the gateway loses nothing.
+ *
+ * Order: alerts before summaries, each class in seq order. seq is per gateway, monotonic and persisted.
+ * Bound (maxMessages): alerts are never dropped (an alert is stored even past the bound). When a summary would
+ * overflow the box, the oldest half of the summaries that are not in flight are merged per asset (one summary
+ * per asset spanning their periods, keeping the oldest seq and a new id); if that frees nothing, the oldest
+ * summary is dropped and counted.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { inTransaction, openStore } from '../outputs/sqlite-store.ts';
+import { mergeSummaries, type AssetSummary } from './summaries.ts';
+
+export type MessageClass = 'alert' | 'summary';
+const PRIORITY: Record<MessageClass, number> = { alert: 0, summary: 1 };
+export const SCHEMA_VERSION = 1;
+
+export interface OutboxMessage { seq: number; id: string; cls: MessageClass; topic: string; payload: string }
+
+/** The envelope every payload carries, so a receiver can order and deduplicate. */
+export interface Envelope { schemaVersion: number; id: string; seq: number; site: string; gateway: string; type: MessageClass; createdAt: number }
+
+export interface OutboxStats { alerts: number; summaries: number; inFlight: number; merged: number; dropped: number; nextSeq: number }
+
+/** What CloudUplink needs from a store; every implementation passes test/uplink/outbox-contract.ts. */
+export interface OutboxStore {
+  /** Stores a message; the envelope (seq, id) is assigned here, in the same transaction as the insert. */
+  put(cls: MessageClass, topic: string, body: Record<string, unknown>, asset?: string): OutboxMessage;
+  /** Up to `limit` messages not already taken, alerts first, then seq order; marks them in flight. */
+  take(limit: number): OutboxMessage[];
+  /** Deletes a message the broker acknowledged. */
+  ack(seq: number): void;
+  /** Returns a taken message to the queue (publish failed); it will be taken again, in its place. */
+  release(seq: number): void;
+  /** Messages stored (in flight included). */
+  size(): number;
+  stats(): OutboxStats;
+  close(): void;
+}
+
+export interface SqliteOutboxOptions { path: string; maxMessages: number; site: string; gateway: string; now?: () => number }
+
+interface Row { seq: number; id: string; cls: MessageClass; topic: string; payload: string; asset: string | null }
+
+export class SqliteOutbox implements OutboxStore {
+  private readonly db: DatabaseSync;
+  private readonly opts: SqliteOutboxOptions;
+  private readonly inFlight = new Set<number>();
+  private readonly st: Record<'insert' | 'take' | 'del' | 'getSeq' | 'setSeq' | 'count' | 'oldestSummaries' | 'update', StatementSync>;
+  private counts = { alert: 0, summary: 0 };
+  private merged = 0;
+  private dropped = 0;
+
+  constructor(opts: SqliteOutboxOptions) {
+    this.opts = opts;
+    // FULL: an alert acknowledged to the pipeline must survive a power cut, not only a killed process.
+    this.db = openStore(opts.path, 'full');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS outbox (
+      seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, cls TEXT NOT NULL, priority INTEGER NOT NULL,
+      topic TEXT NOT NULL, payload TEXT NOT NULL, asset TEXT)`);
+    this.db.exec('CREATE INDEX IF NOT EXISTS outbox_order ON outbox (priority, seq)');
+    this.db.exec('CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+    this.db.exec(`INSERT OR IGNORE INTO outbox_meta (key, value) VALUES ('next_seq', 1)`);
+    this.st = {
+      insert: this.db.prepare('INSERT INTO outbox (seq, id, cls, priority, topic, payload, asset) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      // Enough rows to skip the ones in flight; the window is small.
+      take: this.db.prepare('SELECT seq, id, cls, topic, payload FROM outbox ORDER BY priority, seq LIMIT ?'),
+      del: this.db.prepare('DELETE FROM outbox WHERE seq = ?'),
+      getSeq: this.db.prepare(`SELECT value FROM outbox_meta WHERE key = 'next_seq'`),
+      setSeq: this.db.prepare(`UPDATE outbox_meta SET value = ? WHERE key = 'next_seq'`),
+      count: this.db.prepare('SELECT cls, COUNT(*) AS n FROM outbox GROUP BY cls'),
+      oldestSummaries: this.db.prepare(`SELECT seq, id, cls, topic, payload, asset FROM outbox WHERE cls = 'summary' ORDER BY seq LIMIT ?`),
+      update: this.db.prepare('UPDATE outbox SET id = ?, payload = ? WHERE seq = ?'),
+    };
+    for (const r of this.st.count.all() as { cls: MessageClass; n: number }[]) this.counts[r.cls] = Number(r.n);
+  }
+
+  put(cls: MessageClass, topic: string, body: Record<string, unknown>, asset?: string): OutboxMessage {
+    return inTransaction(this.db, () => {
+      if (cls === 'summary' && this.size() >= this.opts.maxMessages) this.compactSummaries();
+      const seq = Number((this.st.getSeq.get() as { value: number }).value);
+      const id = randomUUID();
+      const envelope: Envelope = { schemaVersion: SCHEMA_VERSION, id, seq, site: this.opts.site, gateway: this.opts.gateway, type: cls, createdAt: (this.opts.now ?? Date.now)() };
+      const payload = JSON.stringify({ ...envelope, ...body });
+      this.st.insert.run(seq, id, cls, PRIORITY[cls], topic, payload, asset ?? null);
+      this.st.setSeq.run(seq + 1);
+      this.counts[cls] += 1;
+      return { seq, id, cls, topic, payload };
+    });
+  }
+
+  take(limit: number): OutboxMessage[] {
+    if (limit <= 0) return [];
+    const rows = this.st.take.all(limit + this.inFlight.size) as unknown as Row[];
+    const out: OutboxMessage[] = [];
+    for (const r of rows) {
+      const seq = Number(r.seq);
+      if (this.inFlight.has(seq)) continue;
+      this.inFlight.add(seq);
+      out.push({ seq, id: r.id, cls: r.cls, topic: r.topic, payload: r.payload });
+      if (out.length === limit) break;
+    }
+    return out;
+  }
+
+  ack(seq: number): void {
+    this.inFlight.delete(seq);
+    const row = this.db.prepare('SELECT cls FROM outbox WHERE seq = ?').get(seq) as { cls: MessageClass } | undefined;
+    if (!row) return;
+    this.st.del.run(seq);
+    this.counts[row.cls] -= 1;
+  }
+
+  release(seq: number): void {
+    this.inFlight.delete(seq);
+  }
+
+  size(): number {
+    return this.counts.alert + this.counts.summary;
+  }
+
+  stats(): OutboxStats {
+    return {
+      alerts: this.counts.alert,
+      summaries: this.counts.summary,
+      inFlight: this.inFlight.size,
+      merged: this.merged,
+      dropped: this.dropped,
+      nextSeq: Number((this.st.getSeq.get() as { value: number }).value),
+    };
+  }
+
+  close(): void {
+    this.inFlight.clear();
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /** Merges the oldest half of the summaries per asset; drops the oldest one if nothing merges. */
+  private compactSummaries(): void {
+    const half = Math.max(2, Math.floor(this.counts.summary / 2));
+    const rows = (this.st.oldestSummaries.all(half + this.inFlight.size) as unknown as Row[]).filter((r) => !this.inFlight.has(Number(r.seq))).slice(0, half);
+    const byAsset = new Map<string, Row[]>();
+    for (const r of rows) {
+      const key = r.asset ?? '';
+      const list = byAsset.get(key) ?? byAsset.set(key, []).get(key)!;
+      list.push(r);
+    }
+    let freed = 0;
+    for (const list of byAsset.values()) {
+      if (list.length < 2) continue;
+      const parsed = list.map((r) => JSON.parse(r.payload) as Envelope & { summary: AssetSummary });
+      const summary = parsed.slice(1).reduce((acc, p) => mergeSummaries(acc, p.summary), parsed[0].summary);
+      const id = randomUUID();
+      this.st.update.run(id, JSON.stringify({ ...parsed[0], id, summary }), Number(list[0].seq));
+      for (const r of list.slice(1)) this.st.del.run(Number(r.seq));
+      freed += list.length - 1;
+    }
+    this.merged += freed;
+    if (freed === 0 && rows.length > 0) {
+      this.st.del.run(Number(rows[0].seq));
+      this.dropped += 1;
+      freed = 1;
+    }
+    this.counts.summary -= freed;
+  }
+}
