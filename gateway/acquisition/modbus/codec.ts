@@ -77,7 +77,8 @@ export function decodeRaw(regs: ArrayLike<number>, at: number, type: ModbusType,
   checkSpan(regs, at, n, type);
   switch (type) {
     case 'bool':
-      return opts.bit === undefined ? regs[at] !== 0 : ((regs[at] >>> opts.bit) & 1) === 1;
+      // Bit tables may arrive as 0/1 or as booleans (modbus-serial's readCoils).
+      return opts.bit === undefined ? Boolean(regs[at]) : ((regs[at] >>> opts.bit) & 1) === 1;
     case 'int16':
     case 'uint16': {
       const r = byteSwapped(order) ? swapBytes(regs[at]) : regs[at] & 0xffff;
