@@ -3,40 +3,49 @@
  * the gateway's device registry, start it, show its status on every node that uses it, and release it on close.
  */
 import type { Input } from '../../gateway/core/pipeline.ts';
-import type { SampleBatch } from '../../gateway/core/sample.ts';
+import type { DeviceStatus, SampleBatch } from '../../gateway/core/sample.ts';
 import type { NodeAPI, RedNode } from './red.ts';
 import { telltaleSettings } from './settings.ts';
 import { batchDot, deviceDot } from './status.ts';
 
 export class SharedInput<T extends Input = Input> {
   readonly input: T;
+  /**
+   * True when the gateway already runs a device with this id (from its YAML config): the config node then uses
+   * that input as is — its source nodes listen to its batches per asset — and neither starts nor stops it.
+   */
+  readonly adopted: boolean;
+  /** Why the input cannot be used (its id belongs to a device of another protocol), shown to its users. */
+  readonly failure: string | undefined;
   readonly #owner: RedNode;
   readonly #users = new Set<RedNode>();
   readonly #release: (() => void)[] = [];
-  /** Why the input could not run (a duplicate device id), shown to its users. */
-  readonly failure: string | undefined;
 
-  constructor(RED: NodeAPI, owner: RedNode, input: T) {
-    this.input = input;
+  /** `create` builds the core input unless the registry already has one with this id and one of these protocols. */
+  constructor(RED: NodeAPI, owner: RedNode, id: string, protocols: readonly DeviceStatus['protocol'][], create: () => T) {
     this.#owner = owner;
-    try {
-      this.#release.push(telltaleSettings(RED).registry.register(input));
-    } catch (err) {
-      this.failure = (err as Error).message;
+    const registry = telltaleSettings(RED).registry;
+    const running = registry.get(id);
+    this.adopted = running !== undefined;
+    this.input = (running as T | undefined) ?? create();
+    if (running && !protocols.includes(running.status().protocol)) {
+      this.failure = `device id "${id}" is already used by a ${running.status().protocol} device`;
       owner.error(this.failure);
       return;
     }
-    this.#release.push(input.onStatus((s) => {
+    this.#release.push(this.input.onStatus((s) => {
       const dot = deviceDot(s);
       for (const u of this.#users) u.status(dot);
     }));
-    input.start().catch((err: Error) => owner.error(`device "${input.id}" failed to start: ${err.message}`));
+    if (this.adopted) return;
+    this.#release.push(registry.register(this.input));
+    this.input.start().catch((err: Error) => owner.error(`device "${id}" failed to start: ${err.message}`));
   }
 
   /** A source node starts using the input: it gets the device status now and on each change. */
   attach(user: RedNode): void {
     this.#users.add(user);
-    user.status(this.failure ? { fill: 'red', shape: 'ring', text: 'duplicate device id' } : deviceDot(this.input.status()));
+    user.status(this.failure ? { fill: 'red', shape: 'ring', text: 'device id in use' } : deviceDot(this.input.status()));
   }
 
   detach(user: RedNode): void {
@@ -45,11 +54,12 @@ export class SharedInput<T extends Input = Input> {
 
   /**
    * Sends one message per batch of the user's group: payload { asset, ts, values, quality }, topic = asset.
-   * Batches without a group id are matched by asset. Returns the unsubscribe function.
+   * Batches without a group id, and all batches of an adopted input, are matched by asset. Returns the unsubscribe function.
    */
   emitGroup(user: RedNode, groupId: string, asset: string): () => void {
+    if (this.failure) return () => {};
     return this.input.onSamples((batch: SampleBatch) => {
-      if (batch.group !== undefined ? batch.group !== groupId : batch.asset !== asset) return;
+      if (batch.group !== undefined && !this.adopted ? batch.group !== groupId : batch.asset !== asset) return;
       user.send({
         topic: batch.asset,
         device: batch.device,
@@ -62,7 +72,7 @@ export class SharedInput<T extends Input = Input> {
   async close(): Promise<void> {
     for (const release of this.#release.splice(0)) release();
     this.#users.clear();
-    if (this.failure === undefined) {
+    if (this.failure === undefined && !this.adopted) {
       await this.input.stop().catch((err: Error) => this.#owner.warn(`device "${this.input.id}" did not stop cleanly: ${err.message}`));
     }
   }

@@ -30,7 +30,7 @@ export function runSourceNode<T extends Input, G extends { id: string; asset: st
   });
 
   const shared = (RED.nodes.getNode(String(def[spec.configProperty])) as { shared?: SharedInput<T> } | null)?.shared;
-  if (!shared) {
+  if (!shared || shared.failure) {
     node.status(MISSING_CONFIG);
     node.error(`${label}: no working ${spec.configType} is selected`);
     return;
@@ -46,6 +46,7 @@ export function runSourceNode<T extends Input, G extends { id: string; asset: st
   shared.attach(node);
   releases.push(() => shared.detach(node));
   releases.push(shared.emitGroup(node, group.id, group.asset));
+  if (shared.adopted) return; // the gateway's own device already polls every tag of its config
   try {
     releases.push(spec.add(shared.input, group));
   } catch (err) {
