@@ -18,13 +18,13 @@ type Raw = Record<string, unknown>;
 /** Ports arrive as text; whole numbers become numbers, anything else stays text for the schema to reject. */
 const envValue = (text: string, numeric: boolean): string | number => (numeric && /^-?\d+$/.test(text.trim()) ? Number(text) : text);
 
-const GATEWAY_VARS: ReadonlyArray<{ name: string; section: string; field: string; numeric: boolean }> = [
+export const GATEWAY_ENV_VARS: ReadonlyArray<{ name: string; section: string; field: string; numeric: boolean }> = [
   { name: 'TELLTALE_API_PORT', section: 'api', field: 'port', numeric: true },
   { name: 'TELLTALE_EDITOR_PORT', section: 'editor', field: 'port', numeric: true },
   { name: 'TELLTALE_DATA_DIR', section: 'gateway', field: 'dataDir', numeric: false },
 ];
 
-const DEVICE_FIELDS: Readonly<Record<string, { field: string; protocols: readonly string[]; numeric: boolean }>> = {
+export const DEVICE_ENV_FIELDS: Readonly<Record<string, { field: string; protocols: readonly string[]; numeric: boolean }>> = {
   HOST: { field: 'host', protocols: ['modbus-tcp'], numeric: false },
   PORT: { field: 'port', protocols: ['modbus-tcp'], numeric: true },
   ENDPOINT: { field: 'endpoint', protocols: ['opcua'], numeric: false },
@@ -41,7 +41,7 @@ export function applyEnvOverrides(raw: Raw, env: NodeJS.ProcessEnv): EnvOverride
   const problems: ConfigProblem[] = [];
   const origins = new Map<string, string>();
 
-  for (const v of GATEWAY_VARS) {
+  for (const v of GATEWAY_ENV_VARS) {
     const text = env[v.name];
     if (text === undefined) continue;
     raw[v.section] ??= {};
@@ -60,7 +60,7 @@ export function applyEnvOverrides(raw: Raw, env: NodeJS.ProcessEnv): EnvOverride
       continue;
     }
     const [, key, suffix] = m;
-    const spec = DEVICE_FIELDS[suffix];
+    const spec = DEVICE_ENV_FIELDS[suffix];
     const matches = devices.flatMap((d, i) => (isMapping(d) && typeof d.id === 'string' && envDeviceKey(d.id) === key ? [i] : []));
     if (matches.length === 0) {
       const ids = devices.flatMap((d) => (isMapping(d) && typeof d.id === 'string' ? [`${d.id} → ${envDeviceKey(d.id)}`] : []));
