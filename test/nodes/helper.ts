@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import helperModule from 'node-red-node-test-helper';
 import { DeviceRegistry } from '../../gateway/runtime/registry.ts';
 
 const require = createRequire(import.meta.url);
@@ -25,7 +24,8 @@ interface Helper {
   log(): { args: [{ level: number; msg: unknown; id?: string; type?: string }][] };
 }
 
-export const helper = (helperModule as unknown as { default?: Helper }).default ?? (helperModule as unknown as Helper);
+// Loaded through require: the helper is CommonJS and ships no types.
+export const helper = require('node-red-node-test-helper') as Helper;
 
 /** Initialises the helper with a fresh registry and PKI dir; returns them for assertions. */
 export function initHelper(): { registry: DeviceRegistry; pkiDir: string } {
