@@ -113,8 +113,10 @@ export class ModbusDevice implements Input {
     if (!this.#started) return;
     this.#started = false;
     this.#wake?.();
+    // Close first: requests in flight settle at once instead of running into their timeout.
+    const closing = this.#transport?.close();
     await Promise.all([...this.#cycles.values()].map((c) => c.stop()));
-    await this.#transport?.close();
+    await closing;
     this.#transport = undefined;
     this.#setState('stopped', false);
   }

@@ -44,11 +44,20 @@ export function classifyFailure(err: unknown, block: Pick<RegisterBlock, 'table'
   return { kind: 'connection', reason: `${msg}${code} reading ${where}`, code: 'connection' };
 }
 
-/** Races a promise against a timer; the timer is cleared either way. */
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** Races a promise against a timer (and an abort signal: the connection closed); the timer is cleared either way. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const guard = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new RequestTimeout(`${what}: no answer within ${ms} ms`)), ms);
+    if (signal) {
+      onAbort = () => reject(Object.assign(new Error(`${what}: connection closed`), { code: 'ECONNABORTED' }));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
   });
-  return Promise.race([p, guard]).finally(() => clearTimeout(timer));
+  return Promise.race([p, guard]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  });
 }

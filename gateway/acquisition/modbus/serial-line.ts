@@ -16,6 +16,8 @@ export class SerialLine {
   readonly bus: SerialBus;
   readonly queue = new RequestQueue();
   #client: ModbusClient | undefined;
+  /** Aborted when the port closes, so requests in flight settle at once. */
+  #abort = new AbortController();
   #opening: Promise<void> | undefined;
   #users = 0;
   readonly #closeListeners = new Set<() => void>();
@@ -65,9 +67,11 @@ export class SerialLine {
       throw err;
     });
     this.#client = client;
+    this.#abort = new AbortController();
     events.once('close', () => {
       if (this.#client !== client) return;
       this.#client = undefined;
+      this.#abort.abort();
       for (const l of this.#closeListeners) l();
     });
   }
@@ -78,7 +82,7 @@ export class SerialLine {
       if (!client?.isOpen) throw Object.assign(new Error(`serial port ${this.bus.path} is not open`), { code: 'ENOTCONN' });
       client.setID(unitId);
       client.setTimeout(timeoutMs);
-      return withTimeout(readWith(client, fc, address, count), timeoutMs + GUARD_MARGIN_MS, `FC${fc} ${address}+${count}`);
+      return withTimeout(readWith(client, fc, address, count), timeoutMs + GUARD_MARGIN_MS, `FC${fc} ${address}+${count}`, this.#abort.signal);
     });
   }
 
@@ -93,6 +97,7 @@ export class SerialLine {
     lines.delete(this.bus.path);
     const client = this.#client;
     this.#client = undefined;
+    this.#abort.abort();
     if (client) {
       (client as unknown as EventEmitter).removeAllListeners('close');
       await new Promise<void>((resolve) => client.close(() => resolve()));

@@ -38,6 +38,8 @@ export class TcpTransport implements ModbusTransport {
   readonly host: string;
   readonly port: number;
   #client: ModbusClient | undefined;
+  /** Aborted when the connection is dropped, so requests in flight settle at once. */
+  #abort = new AbortController();
   readonly #queue = new RequestQueue();
   readonly #closeListeners: (() => void)[] = [];
 
@@ -51,6 +53,7 @@ export class TcpTransport implements ModbusTransport {
     this.#drop();
     const client = new ModbusClient();
     this.#client = client;
+    this.#abort = new AbortController();
     client.on('error', () => {}); // errors surface through the request promises and 'close'
     try {
       await withTimeout(client.connectTCP(this.host, { port: this.port, timeout: timeoutMs }), timeoutMs + GUARD_MARGIN_MS, `connect to ${this.host}:${this.port}`);
@@ -61,6 +64,7 @@ export class TcpTransport implements ModbusTransport {
     (client as unknown as EventEmitter).once('close', () => {
       if (this.#client !== client) return;
       this.#client = undefined;
+      this.#abort.abort();
       for (const l of this.#closeListeners) l();
     });
   }
@@ -75,7 +79,7 @@ export class TcpTransport implements ModbusTransport {
       if (!client?.isOpen) throw Object.assign(new Error(`not connected to ${this.host}:${this.port}`), { code: 'ENOTCONN' });
       client.setID(unitId);
       client.setTimeout(timeoutMs);
-      return withTimeout(readWith(client, fc, address, count), timeoutMs + GUARD_MARGIN_MS, `FC${fc} ${address}+${count}`);
+      return withTimeout(readWith(client, fc, address, count), timeoutMs + GUARD_MARGIN_MS, `FC${fc} ${address}+${count}`, this.#abort.signal);
     });
   }
 
@@ -91,6 +95,7 @@ export class TcpTransport implements ModbusTransport {
   #drop(): void {
     const client = this.#client;
     this.#client = undefined;
+    this.#abort.abort();
     if (!client) return;
     (client as unknown as EventEmitter).removeAllListeners('close');
     client.destroy(() => {});
