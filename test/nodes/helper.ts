@@ -40,7 +40,7 @@ export function errorsOf(id: string): string[] {
   return helper.log().args.filter(([e]) => e.level === 20 && e.id === id).map(([e]) => String(e.msg));
 }
 
-export type Msg = { topic?: string; device?: string; payload: { asset: string; ts: number; values: Record<string, unknown>; quality: Record<string, { status: string; reason?: string }> } };
+export type Msg = { topic?: string; device?: string; payload: { asset: string; ts: number; values: Record<string, unknown>; quality: Record<string, { status: string; reason?: string; code?: string }> } };
 
 /** Resolves with the first message of node `id` that satisfies `accept`. */
 export function nextMessage(node: HelperNode, accept: (m: Msg) => boolean = () => true): Promise<Msg> {
