@@ -38,6 +38,7 @@ export class GroupState {
   readonly def: OpcUaGroup;
   readonly values: Record<string, TagValue> = {};
   readonly quality: Record<string, Quality> = {};
+  /** Newest source timestamp among the notifications since the last batch. */
   ts = 0;
   /** Set when a value changed since the last batch. */
   dirty = false;
@@ -76,8 +77,10 @@ export class GroupState {
 
   /** A batch of every tag seen so far (unchanged tags keep their last value: the deadband says it still holds). */
   takeBatch(device: string): SampleBatch {
+    const ts = this.ts;
     this.dirty = false;
-    return { device, asset: this.def.asset, group: this.def.id, ts: this.ts, values: { ...this.values }, quality: { ...this.quality } };
+    this.ts = 0;
+    return { device, asset: this.def.asset, group: this.def.id, ts, values: { ...this.values }, quality: { ...this.quality } };
   }
 }
 
