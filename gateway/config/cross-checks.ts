@@ -2,6 +2,8 @@
 import type { ModbusRtuDevice, ModbusTag, ModbusTcpDevice } from '../acquisition/modbus/config.ts';
 import { registerWidth } from '../acquisition/modbus/codec.ts';
 import type { OpcUaDevice } from '../acquisition/opcua/config.ts';
+import { parseInfluxUrl } from '../outputs/influx/config.ts';
+import { resolveUplinkConfig } from '../uplink/config.ts';
 import { isPlainObject as isMapping, type ConfigProblem } from './errors.ts';
 import type { DeviceConfig } from './schema.ts';
 
@@ -63,9 +65,10 @@ function checkOpcUa(device: OpcUaDevice, at: string): ConfigProblem[] {
 /**
  * Problems between entries: unique device and bus ids, an RTU device's bus exists, unique tag names per asset
  * (an asset may span devices), distinct API and editor ports. Runs even when other parts failed their schema, so
- * it reads `config` defensively; `valid` lists the devices that passed theirs.
+ * it reads `config` defensively; `valid` lists the devices that passed theirs, `invalidSections` the top-level
+ * sections that did not.
  */
-export function checkGateway(config: Record<string, unknown>, valid: ReadonlySet<number>): ConfigProblem[] {
+export function checkGateway(config: Record<string, unknown>, valid: ReadonlySet<number>, invalidSections: ReadonlySet<string>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const buses = Array.isArray(config.buses) ? config.buses : [];
   const busesKnown = buses.every((b) => isMapping(b) && typeof b.id === 'string');
@@ -104,6 +107,29 @@ export function checkGateway(config: Record<string, unknown>, valid: ReadonlySet
   const editor = isMapping(config.editor) ? config.editor : {};
   if (editor.enabled !== false && typeof api.port === 'number' && api.port !== 0 && api.port === editor.port) {
     problems.push({ path: 'editor.port', message: `expected a port other than api.port (both are ${api.port})` });
+  }
+  problems.push(...checkOutputs(config, invalidSections));
+  return problems;
+}
+
+/** The outputs' own URL checks (their resolvers run again at start; asking them here keeps one rule in one place). */
+function checkOutputs(config: Record<string, unknown>, invalidSections: ReadonlySet<string>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const tsdb = config.tsdb;
+  if (isMapping(tsdb) && !invalidSections.has('tsdb')) {
+    try {
+      parseInfluxUrl(String(tsdb.url), typeof tsdb.database === 'string' ? tsdb.database : undefined, {});
+    } catch (e) {
+      problems.push({ path: 'tsdb.url', message: (e as Error).message.replace(/^influx url: /, '') });
+    }
+  }
+  if (isMapping(config.uplink) && !invalidSections.has('uplink')) {
+    try {
+      resolveUplinkConfig(config.uplink, 'uplink', {});
+    } catch (e) {
+      const m = /^(uplink[^:]*): (.*)$/s.exec((e as Error).message);
+      problems.push(m ? { path: m[1], message: m[2] } : { path: 'uplink', message: (e as Error).message });
+    }
   }
   return problems;
 }

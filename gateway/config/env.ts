@@ -1,6 +1,7 @@
 /**
  * Environment overrides for secrets and endpoints, applied to the raw config before validation:
  *   TELLTALE_API_PORT, TELLTALE_EDITOR_PORT, TELLTALE_DATA_DIR,
+ *   TELLTALE_INFLUX_URL | _USERNAME | _PASSWORD, TELLTALE_MQTT_URL | _USERNAME | _PASSWORD (when tsdb / uplink are configured),
  *   TELLTALE_DEVICE_<ID>_HOST | _PORT (modbus-tcp), TELLTALE_DEVICE_<ID>_ENDPOINT | _USERNAME | _PASSWORD (opcua)
  * where <ID> is the device id upper-cased with every non-alphanumeric character replaced by `_`.
  */
@@ -18,10 +19,17 @@ type Raw = Record<string, unknown>;
 /** Ports arrive as text; whole numbers become numbers, anything else stays text for the schema to reject. */
 const envValue = (text: string, numeric: boolean): string | number => (numeric && /^-?\d+$/.test(text.trim()) ? Number(text) : text);
 
-export const GATEWAY_ENV_VARS: ReadonlyArray<{ name: string; section: string; field: string; numeric: boolean }> = [
+/** `optional`: the section is only overridden when the file has it (the variable alone does not switch it on). */
+export const GATEWAY_ENV_VARS: ReadonlyArray<{ name: string; section: string; field: string; numeric: boolean; optional?: boolean }> = [
   { name: 'TELLTALE_API_PORT', section: 'api', field: 'port', numeric: true },
   { name: 'TELLTALE_EDITOR_PORT', section: 'editor', field: 'port', numeric: true },
   { name: 'TELLTALE_DATA_DIR', section: 'gateway', field: 'dataDir', numeric: false },
+  { name: 'TELLTALE_INFLUX_URL', section: 'tsdb', field: 'url', numeric: false, optional: true },
+  { name: 'TELLTALE_INFLUX_USERNAME', section: 'tsdb', field: 'username', numeric: false, optional: true },
+  { name: 'TELLTALE_INFLUX_PASSWORD', section: 'tsdb', field: 'password', numeric: false, optional: true },
+  { name: 'TELLTALE_MQTT_URL', section: 'uplink', field: 'url', numeric: false, optional: true },
+  { name: 'TELLTALE_MQTT_USERNAME', section: 'uplink', field: 'username', numeric: false, optional: true },
+  { name: 'TELLTALE_MQTT_PASSWORD', section: 'uplink', field: 'password', numeric: false, optional: true },
 ];
 
 export const DEVICE_ENV_FIELDS: Readonly<Record<string, { field: string; protocols: readonly string[]; numeric: boolean }>> = {
@@ -43,7 +51,7 @@ export function applyEnvOverrides(raw: Raw, env: NodeJS.ProcessEnv): EnvOverride
 
   for (const v of GATEWAY_ENV_VARS) {
     const text = env[v.name];
-    if (text === undefined) continue;
+    if (text === undefined || (v.optional && raw[v.section] === undefined)) continue;
     raw[v.section] ??= {};
     const section = raw[v.section];
     if (!isMapping(section)) continue; // the schema reports the section itself

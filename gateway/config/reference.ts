@@ -56,7 +56,8 @@ function rows(table: Table, tableFor: (items: Schema) => string): string[] {
 function collectTables(): Table[] {
   const tables: Table[] = [];
   for (const [key, section] of Object.entries((GatewayConfig as Schema).properties ?? {})) {
-    if (isObject(section)) tables.push({ title: code(key), intro: section.description, schema: section });
+    const optional = (GatewayConfig as Schema).required?.includes(key) === false && section.default === undefined;
+    if (isObject(section)) tables.push({ title: `${code(key)}${optional ? ' (optional section)' : ''}`, intro: section.description, schema: section });
     else if (section.type === 'array' && isObject(section.items)) tables.push({ title: `${code(`${key}[]`)} entries`, intro: section.description, schema: section.items });
     else if (section.type === 'array' && section.items?.anyOf) {
       section.items.anyOf.forEach((branch, i) => {

@@ -5,6 +5,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ModbusRtuDevice, ModbusTcpDevice, SerialBus } from '../acquisition/modbus/config.ts';
 import { OpcUaDevice } from '../acquisition/opcua/config.ts';
+import { TsdbConfig } from '../outputs/influx/config.ts';
+import { UplinkConfig } from '../uplink/config.ts';
 
 /** A device is one connection; its `protocol` picks the schema it is checked against. */
 export const DeviceConfig = Type.Union([ModbusTcpDevice, ModbusRtuDevice, OpcUaDevice]);
@@ -46,6 +48,9 @@ export const GatewayConfig = Type.Object(
     editor: EditorSection,
     buses: Type.Array(SerialBus, { default: [], description: 'Serial lines (RS-485) shared by modbus-rtu devices' }),
     devices: Type.Array(DeviceConfig, { default: [], description: 'The connections to read: modbus-tcp, modbus-rtu or opcua' }),
+    // Optional sections: without them the gateway keeps no local time series / sends nothing to the cloud.
+    tsdb: Type.Optional({ ...TsdbConfig, description: 'Local time-series store (InfluxDB 1.x): raw samples, features, scores, alerts' }),
+    uplink: Type.Optional({ ...UplinkConfig, description: 'MQTT 5 uplink of alerts and summaries to the cloud, through a durable outbox' }),
   },
   { additionalProperties: false },
 );

@@ -102,7 +102,8 @@ export function validateConfig(value: unknown, options: ValidateOptions = {}): G
       problems.push(...found);
     });
   }
-  problems.push(...checkGateway(raw, valid));
+  const invalidSections = new Set(problems.map((p) => p.path.split(/[.[]/)[0]));
+  problems.push(...checkGateway(raw, valid, invalidSections));
   if (problems.length > 0) throw new ConfigError(source, withOrigins(problems, origins).sort((a, b) => rank(a) - rank(b)));
   return deepFreeze(raw as GatewayConfig);
 }

@@ -81,6 +81,22 @@ describe('loadConfig', () => {
     expect(config.devices[2]).toMatchObject({ endpoint: 'opc.tcp://10.0.0.6:4840', username: 'operator', password: 's3cret' });
   });
 
+  it('overrides InfluxDB and MQTT endpoints and secrets only where those sections are configured', () => {
+    const env = {
+      TELLTALE_INFLUX_URL: 'http://influx:8086/plant',
+      TELLTALE_INFLUX_PASSWORD: 'influx-pw',
+      TELLTALE_MQTT_URL: 'mqtts://broker:8883',
+      TELLTALE_MQTT_USERNAME: 'gw',
+      TELLTALE_MQTT_PASSWORD: 'mqtt-pw',
+    };
+    const withOutputs = validateConfig({ ...minimal, tsdb: {}, uplink: { url: 'mqtt://localhost' } }, { env });
+    expect(withOutputs.tsdb).toMatchObject({ url: 'http://influx:8086/plant', password: 'influx-pw', batchSize: 5000 });
+    expect(withOutputs.uplink).toMatchObject({ url: 'mqtts://broker:8883', username: 'gw', password: 'mqtt-pw' });
+    const without = validateConfig(minimal, { env });
+    expect(without.tsdb).toBeUndefined();
+    expect(without.uplink).toBeUndefined();
+  });
+
   it('maps device ids with punctuation to upper-case env names', () => {
     const config = validateConfig(minimal, { env: { TELLTALE_DEVICE_PLC_2_PASSWORD: 'pw', TELLTALE_DEVICE_PLC_2_USERNAME: 'u' } });
     expect(config.devices[1]).toMatchObject({ id: 'plc.2', password: 'pw' });

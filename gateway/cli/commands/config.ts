@@ -25,12 +25,11 @@ function loadOrReport(file: string): GatewayConfig | undefined {
   }
 }
 
-/** Secrets never leave the process in clear text. */
-function redact(config: GatewayConfig): unknown {
-  return {
-    ...config,
-    devices: config.devices.map((d) => (d.protocol === 'opcua' && d.password !== undefined ? { ...d, password: '***' } : d)),
-  };
+/** Secrets never leave the process in clear text: every `password` field, in whatever section, is masked. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'password' && v !== undefined ? '***' : redact(v)]));
 }
 
 export function register(program: Command): void {

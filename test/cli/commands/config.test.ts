@@ -48,6 +48,10 @@ describe('telltale config print', () => {
   });
 
   it('redacts passwords unless asked', async () => {
+    const withUplink = join(tmp, 'uplink.yaml');
+    writeFileSync(withUplink, 'uplink:\n  url: mqtt://localhost\n  password: mqtt-secret\n');
+    const uplink = await runInProcess(['config', 'print', '--config', withUplink]);
+    expect(parse(uplink.out).uplink.password).toBe('***');
     process.env.TELLTALE_DEVICE_PLC_2_PASSWORD = 'hunter2';
     const redacted = await runInProcess(['config', 'print', '--config', sample]);
     expect(redacted.out).not.toContain('hunter2');
