@@ -69,6 +69,7 @@ export class OnnxScorer {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        logSeverityLevel: 3, // errors only: shape-merge warnings would flood the gateway log
       });
     } catch (err) {
       throw new ModelLoadError(`model ${source}: not a loadable ONNX model (${firstLine((err as Error).message)})`);
@@ -130,6 +131,9 @@ function toResult(out: InferenceSession.ReturnType): ScoreResult {
   return { score: out.score.data as Float32Array, contributions: out.contributions.data as Float32Array };
 }
 
+/** onnxruntime reports an unnamed or conflicting dimension as an empty string. */
+const showDim = (d: number | string): string => (d === '' ? '?' : String(d));
+
 function firstLine(s: string): string {
   return s.split('\n')[0].slice(0, 300);
 }
@@ -147,7 +151,7 @@ function checkContract(session: InferenceSession, source: string, expectInputs?:
   }
   const shape = input.shape;
   if (shape.length !== 2 || typeof shape[1] !== 'number' || shape[1] < 1) {
-    throw new ModelLoadError(`${where}: input '${INPUT_NAME}' must have shape [N, nInputs] with a fixed nInputs, has [${shape.join(', ')}]`);
+    throw new ModelLoadError(`${where}: input '${INPUT_NAME}' must have shape [N, nInputs] with a fixed nInputs, has [${shape.map(showDim).join(', ')}]`);
   }
   const n = shape[1];
   if (expectInputs !== undefined && n !== expectInputs) {
@@ -159,7 +163,7 @@ function checkContract(session: InferenceSession, source: string, expectInputs?:
     if (!meta) throw new ModelLoadError(`${where}: missing output '${name}' (has ${session.outputNames.join(', ')})`);
     if (!meta.isTensor || meta.type !== 'float32') throw new ModelLoadError(`${where}: output '${name}' must be float32`);
     if (meta.shape.length !== rank || (rank === 2 && meta.shape[1] !== n)) {
-      throw new ModelLoadError(`${where}: output '${name}' has shape [${meta.shape.join(', ')}], expected ${rank === 1 ? '[N]' : `[N, ${n}]`}`);
+      throw new ModelLoadError(`${where}: output '${name}' has shape [${meta.shape.map(showDim).join(', ')}], expected ${rank === 1 ? '[N]' : `[N, ${n}]`}`);
     }
   }
   return n;
