@@ -16,12 +16,14 @@ export interface GatewayOptions {
   config: GatewayConfig;
   /** Flow written into a data dir that has none yet. */
   seedFlow?: () => unknown[];
+  /** The registry to use (to watch it before start); a new one by default. */
+  registry?: DeviceRegistry;
   /** Node-RED console log level; default 'warn'. */
   nodeRedLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
 }
 
 export class Gateway {
-  readonly registry = new DeviceRegistry();
+  readonly registry: DeviceRegistry;
   readonly dataDir: string;
   readonly startedAt = Date.now();
   readonly #config: GatewayConfig;
@@ -30,14 +32,15 @@ export class Gateway {
   #nodeRed?: NodeRedHost;
   #stopping?: Promise<void>;
 
-  private constructor(config: GatewayConfig) {
+  private constructor(config: GatewayConfig, registry: DeviceRegistry) {
     this.#config = config;
+    this.registry = registry;
     this.dataDir = resolve(config.gateway.dataDir);
   }
 
   /** Starts everything; on a failure part-way, stops what did start and rethrows. */
   static async start(opts: GatewayOptions): Promise<Gateway> {
-    const gw = new Gateway(opts.config);
+    const gw = new Gateway(opts.config, opts.registry ?? new DeviceRegistry());
     try {
       await gw.#startApi();
       await gw.#startDevices();

@@ -1,12 +1,16 @@
 /** The command list. Each entry adds one subcommand (with its own --help) to the program. */
 import type { Command } from 'commander';
 import { register as config } from './config.ts';
+import { register as demo } from './demo.ts';
+import { register as start } from './start.ts';
 import { register as evaluate } from './evaluate.ts';
 import { register as train } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
+  demo,
+  start,
   train,
   config,
   evaluate,
