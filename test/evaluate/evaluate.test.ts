@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runEvaluate } from '../../gateway/cli/commands/evaluate.ts';
+import { loadDataset, loadTable, SKAB_SPEC } from '../../gateway/evaluate/dataset.ts';
+import { intervals } from '../../gateway/evaluate/plot.ts';
+
+const FIXTURE = new URL('../fixtures/evaluate/tiny', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'telltale-evaluate-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The configuration the fixture's README computes its confusion matrix for. */
+const tiny = {
+  dataset: 'csv' as const,
+  data: FIXTURE,
+  model: 'pca',
+  precision: 'float' as const,
+  trainRows: 20,
+  separator: ';',
+  timestampColumn: 'time',
+  labelColumn: 'label',
+  window: 2,
+  features: 'mean,std',
+  smoothing: 0,
+  margin: 3,
+  closeRatio: 1,
+  minOpen: 1,
+};
+
+describe('telltale evaluate', () => {
+  it('does reproduce the known confusion matrix of the hand-made dataset, per file and summed', async () => {
+    let printed = '';
+    const [r] = await runEvaluate(tiny, (s) => (printed += s));
+    expect(r.files.map((f) => [f.relPath, f.confusion])).toEqual([
+      ['line2/plant-b.csv', { tp: 6, fp: 1, tn: 13, fn: 0 }],
+      ['plant-a.csv', { tp: 6, fp: 1, tn: 11, fn: 2 }],
+    ]);
+    expect(r.totals).toMatchObject({ tp: 12, fp: 2, tn: 24, fn: 2 });
+    expect(r.totals!.f1).toBeCloseTo(6 / 7, 9);
+    expect(printed).toMatch(/skipped \(no labels\): normal\.csv/);
+    expect(printed).toMatch(/telltale pca\s+0\.857\s+7\.69 %\s+14\.29 %/);
+  });
+
+  it('does write one predictions file per input at the same relative path, one row per test row', async () => {
+    const out = join(tmp, 'pred');
+    await runEvaluate({ ...tiny, predictions: out }, () => {});
+    const lines = readFileSync(join(out, 'line2', 'plant-b.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('datetime;score;anomaly_pred');
+    expect(lines).toHaveLength(1 + 20);
+    expect(lines[1]).toMatch(/^2024-01-01 00:00:20;[-0-9.e+]+;0$/);
+    const pred = lines.slice(1).map((l) => Number(l.split(';')[2]));
+    expect(intervals(pred)).toEqual([[10, 17]]);
+    expect(readFileSync(join(out, 'plant-a.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(21);
+  });
+
+  it('does print JSON and draw a plot of the chosen file', async () => {
+    let printed = '';
+    const svg = join(tmp, 'a.svg');
+    await runEvaluate({ ...tiny, json: true, plot: svg, file: 'plant-a.csv' }, (s) => (printed += s));
+    const j = JSON.parse(printed);
+    expect(j.results[0].totals.tp).toBe(12);
+    const text = readFileSync(svg, 'utf8');
+    expect(text).toMatch(/^<svg /);
+    expect(text).toContain('plant-a.csv');
+    expect((text.match(/<rect /g) ?? []).length).toBe(3); // background, one fault interval, one alert
+  });
+
+  it('does name the problem for bad input', async () => {
+    await expect(runEvaluate({ ...tiny, file: 'nope.csv', plot: join(tmp, 'x.svg') }, () => {})).rejects.toThrow(/--file "nope.csv": not among the evaluated files/);
+    await expect(runEvaluate({ ...tiny, model: 'svm' }, () => {})).rejects.toThrow(/--model: "svm" is not one of pca, ae, iforest, all/);
+    await expect(runEvaluate({ ...tiny, trainRows: undefined }, () => {})).rejects.toThrow(/needs --train-rows/);
+    const bad = join(tmp, 'bad.csv');
+    writeFileSync(bad, 'datetime;a;anomaly;changepoint\n2020-01-01 00:00:00;x;0;0\n');
+    expect(() => loadTable(bad, SKAB_SPEC)).toThrow(/bad\.csv: row 2, column "a": expected a number, got "x"/);
+    expect(() => loadDataset(join(tmp, 'missing'), SKAB_SPEC)).toThrow(/missing: dataset directory not found/);
+  });
+});
