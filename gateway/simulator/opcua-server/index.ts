@@ -59,6 +59,12 @@ interface Slot {
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 export async function startPlantOpcUaServer(opts: PlantOpcUaServerOptions): Promise<PlantOpcUaServer> {
+  const keys = new Set<string>();
+  for (const v of opts.variables) {
+    const key = `${v.asset}.${v.name}`;
+    if (keys.has(key)) throw new Error(`OPC UA server: variable ${key} declared twice`);
+    keys.add(key);
+  }
   const ownPki = opts.pkiDir === undefined;
   const pkiDir = opts.pkiDir ?? (await mkdtemp(join(tmpdir(), 'telltale-opcua-server-')));
   // Both managers default to the home directory in node-opcua; keep them under pkiDir.
@@ -88,17 +94,50 @@ export async function startPlantOpcUaServer(opts: PlantOpcUaServerOptions): Prom
     serverInfo: { applicationUri: 'urn:telltale:plant-simulator' },
     isAuditing: false,
   });
-  await server.initialize();
+  const close = async () => {
+    await server.shutdown(0).catch(() => {});
+    await serverCertificateManager.dispose();
+    await userCertificateManager.dispose();
+    if (ownPki) await rm(pkiDir, { recursive: true, force: true });
+  };
+  let slots: Map<string, Slot>;
+  try {
+    await server.initialize();
+    slots = buildAddressSpace(server, opts.variables);
+    await server.start();
+  } catch (e) {
+    await close().catch(() => {});
+    throw new Error(`OPC UA server on ${opts.host ?? '*'}:${opts.port}: ${(e as Error).message}`);
+  }
+  const port = server.endpoints[0]?.port ?? opts.port;
+  const endpointUrl = `opc.tcp://${hostname ?? 'localhost'}:${port}`;
 
+  return {
+    endpointUrl,
+    port,
+    set(asset, name, value, sourceTimestamp) {
+      const slot = slots.get(`${asset}.${name}`);
+      if (!slot) throw new Error(`OPC UA server: no variable ${asset}.${name}`);
+      if ((slot.dataType === DataType.Boolean) !== (typeof value === 'boolean')) {
+        throw new Error(`OPC UA server: ${asset}.${name} is ${DataType[slot.dataType]}, got ${typeof value} ${String(value)}`);
+      }
+      // A fresh Variant per value: node-opcua keeps the object in the DataValue it hands to monitored items.
+      slot.variable.setValueFromSource(new Variant({ dataType: slot.dataType, value }), StatusCodes.Good, sourceTimestamp ?? new Date());
+    },
+    close,
+  };
+}
+
+/** A folder per asset under Objects, a variable per signal. */
+function buildAddressSpace(server: OPCUAServer, variables: PlantVariable[]): Map<string, Slot> {
   const addressSpace = server.engine.addressSpace;
   if (!addressSpace) throw new Error('OPC UA server: address space not created');
   const namespace = addressSpace.getOwnNamespace();
   const folders = new Map<string, ReturnType<typeof namespace.addFolder>>();
   const slots = new Map<string, Slot>();
 
-  for (const v of opts.variables) {
+  for (const v of variables) {
     const key = `${v.asset}.${v.name}`;
-    if (slots.has(key)) throw new Error(`OPC UA server: variable ${key} declared twice`);
     let folder = folders.get(v.asset);
     if (!folder) {
       folder = namespace.addFolder(addressSpace.rootFolder.objects, { browseName: v.asset, nodeId: `s=${v.asset}` });
@@ -120,24 +159,5 @@ export async function startPlantOpcUaServer(opts: PlantOpcUaServerOptions): Prom
     slots.set(key, { variable, dataType });
   }
 
-  await server.start();
-  const port = server.endpoints[0]?.port ?? opts.port;
-  const endpointUrl = `opc.tcp://${hostname ?? 'localhost'}:${port}`;
-
-  return {
-    endpointUrl,
-    port,
-    set(asset, name, value, sourceTimestamp) {
-      const slot = slots.get(`${asset}.${name}`);
-      if (!slot) throw new Error(`OPC UA server: no variable ${asset}.${name}`);
-      // A fresh Variant per value: node-opcua keeps the object in the DataValue it hands to monitored items.
-      slot.variable.setValueFromSource(new Variant({ dataType: slot.dataType, value }), StatusCodes.Good, sourceTimestamp ?? new Date());
-    },
-    async close() {
-      await server.shutdown(0);
-      await serverCertificateManager.dispose();
-      await userCertificateManager.dispose();
-      if (ownPki) await rm(pkiDir, { recursive: true, force: true });
-    },
-  };
+  return slots;
 }
