@@ -5,10 +5,12 @@ import { register as demo } from './demo.ts';
 import { register as start } from './start.ts';
 import { register as evaluate } from './evaluate.ts';
 import { register as train } from './train.ts';
+import { register as probe } from './probe.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
+  probe,
   demo,
   start,
   train,
