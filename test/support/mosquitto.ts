@@ -3,7 +3,7 @@
  * persistence off unless asked for (then in the temp dir, so a restart keeps retained messages and sessions).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './ports.ts';
 import { spawnPeer, type Spawned } from './process.ts';
@@ -36,6 +36,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const lines = [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
+    // Started as root, mosquitto drops to user "mosquitto", which cannot write the temp dir: stay who we are.
+    `user ${userInfo().username}`,
     `persistence ${opts.persistence ? 'true' : 'false'}`,
     ...(opts.persistence ? [`persistence_location ${dir}/`, 'autosave_interval 1'] : []),
     'log_dest stdout',
