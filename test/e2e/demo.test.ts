@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/ports.ts';
+import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
+
+// Runs the built CLI (the CI test command builds before vitest), exactly as `npm run demo` does.
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+type Health = { status: string; devices: { id: string; protocol: string; connected: boolean; samples: number }[] };
+
+describe('telltale demo', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'telltale-demo-'));
+  let demo: Spawned;
+  let api: string;
+  let editor: string;
+
+  beforeAll(async () => {
+    const [apiPort, editorPort, modbusPort, opcuaPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    api = `http://127.0.0.1:${apiPort}`;
+    editor = `http://127.0.0.1:${editorPort}`;
+    demo = spawnPeer(join(repo, 'node_modules/.bin/node'), [
+      'bin/telltale.js', 'demo', '--api-port', String(apiPort), '--editor-port', String(editorPort), '--data-dir', dataDir,
+      '--sim-modbus-port', String(modbusPort), '--sim-opcua-port', String(opcuaPort),
+    ], { cwd: repo, env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } });
+  });
+  afterAll(async () => {
+    await demo?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports samples flowing from the simulated devices on /healthz', async () => {
+    const health = await waitFor(async () => {
+      const res = await fetch(`${api}/healthz`);
+      const body = (await res.json()) as Health;
+      return body.devices.length >= 2 && body.devices.every((d) => d.connected && d.samples > 0) ? body : undefined;
+    }, 60_000, `devices reporting samples (demo output:\n${demo.output()})`);
+    expect(health.status).toBe('ok');
+    expect(health.devices.map((d) => d.protocol).sort()).toEqual(['modbus-tcp', 'opcua']);
+  });
+
+  it('prints where the editor and the API are', () => {
+    expect(demo.output()).toContain(`Flow editor:  ${editor}/`);
+    expect(demo.output()).toContain(`API:          ${api}/healthz`);
+  });
+
+  it('serves the Node-RED editor with the seeded flow of our nodes', async () => {
+    const page = await fetch(`${editor}/`);
+    expect(page.status).toBe(200);
+    const flows = JSON.parse(readFileSync(join(dataDir, 'flows.json'), 'utf8')) as { type: string }[];
+    expect(flows.filter((n) => n.type === 'modbus-read').length).toBeGreaterThanOrEqual(3);
+    expect(flows.filter((n) => n.type === 'opcua-subscribe')).toHaveLength(1);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    await demo.stop(20_000);
+    expect(demo.child.signalCode).toBeNull();
+    expect(demo.child.exitCode).toBe(0);
+  });
+});
