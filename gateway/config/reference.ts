@@ -19,7 +19,7 @@ interface Table {
 }
 
 const isObject = (s: Schema | undefined): s is Schema & { properties: Record<string, Schema> } => s?.type === 'object' && s.properties !== undefined;
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const code = (v: unknown) => `\`${typeof v === 'string' ? v : JSON.stringify(v)}\``;
 
 function typeOf(s: Schema, tableFor: (items: Schema) => string): string {
@@ -105,7 +105,7 @@ export function configReference(): string {
     const table = tables[i];
     const body = rows(table, tableFor); // may append item tables to `tables`
     lines.push(`### ${table.title}`, '');
-    if (table.intro) lines.push(`${table.intro}.`, '');
+    if (table.intro) lines.push(`${cell(table.intro)}.`, '');
     lines.push('| Field | Type | Default | Description |', '| --- | --- | --- | --- |', ...body, '');
   }
   lines.push(...envSection(), '', END_MARKER);
