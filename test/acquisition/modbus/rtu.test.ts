@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModbusDevice } from '../../../gateway/acquisition/modbus/device.ts';
+import { probeModbus } from '../../../gateway/acquisition/modbus/probe.ts';
 import type { SerialBus } from '../../../gateway/acquisition/modbus/config.ts';
 import { spawnPeer, waitFor, type Spawned } from '../../support/process.ts';
 import { allGood, collect, rtuDevice, tag } from './fixtures.ts';
@@ -65,5 +66,12 @@ describe('ModbusDevice over RTU', () => {
     // Both RTU devices share one port: the dead one skipped most polls instead of taking the bus each time.
     expect(dead.status().state).toMatch(/backoff|connected/);
     expect(dead.status().requests).toBeLessThan(deadSeen.batches.length);
+  });
+
+  it('probes the RTU slave through a modbus-rtu:// URL', async () => {
+    const lines: string[] = [];
+    await probeModbus(`modbus-rtu://${bus.path}?baud=19200&parity=none&unit=1`, { address: 106, count: 1, type: 'float32', order: 'ABCD', function: 3, timeoutMs: 1000 }, (l) => lines.push(l));
+    expect(lines[0]).toBe(`${bus.path} 19200 baud none unit 1 · holding (FC3) · 1 × float32 ABCD`);
+    expect(lines[2]).toBe(`106      0x42f6 0xe979  ${Math.fround(123.456)}`);
   });
 });
