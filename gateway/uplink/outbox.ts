@@ -32,6 +32,8 @@ export interface OutboxStore {
   take(limit: number): OutboxMessage[];
   /** Deletes a message the broker acknowledged. */
   ack(seq: number): void;
+  /** Deletes several acknowledged messages in one transaction (one fsync instead of one per message). */
+  ackMany(seqs: readonly number[]): void;
   /** Returns a taken message to the queue (publish failed); it will be taken again, in its place. */
   release(seq: number): void;
   /** Messages stored (in flight included). */
@@ -48,7 +50,7 @@ export class SqliteOutbox implements OutboxStore {
   private readonly db: DatabaseSync;
   private readonly opts: SqliteOutboxOptions;
   private readonly inFlight = new Set<number>();
-  private readonly st: Record<'insert' | 'take' | 'del' | 'getSeq' | 'setSeq' | 'count' | 'oldestSummaries' | 'update', StatementSync>;
+  private readonly st: Record<'insert' | 'take' | 'del' | 'delReturning' | 'getSeq' | 'setSeq' | 'count' | 'oldestSummaries' | 'update', StatementSync>;
   private counts = { alert: 0, summary: 0 };
   private merged = 0;
   private dropped = 0;
@@ -68,6 +70,7 @@ export class SqliteOutbox implements OutboxStore {
       // Enough rows to skip the ones in flight; the window is small.
       take: this.db.prepare('SELECT seq, id, cls, topic, payload FROM outbox ORDER BY priority, seq LIMIT ?'),
       del: this.db.prepare('DELETE FROM outbox WHERE seq = ?'),
+      delReturning: this.db.prepare('DELETE FROM outbox WHERE seq = ? RETURNING cls'),
       getSeq: this.db.prepare(`SELECT value FROM outbox_meta WHERE key = 'next_seq'`),
       setSeq: this.db.prepare(`UPDATE outbox_meta SET value = ? WHERE key = 'next_seq'`),
       count: this.db.prepare('SELECT cls, COUNT(*) AS n FROM outbox GROUP BY cls'),
@@ -106,11 +109,18 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   ack(seq: number): void {
-    this.inFlight.delete(seq);
-    const row = this.db.prepare('SELECT cls FROM outbox WHERE seq = ?').get(seq) as { cls: MessageClass } | undefined;
-    if (!row) return;
-    this.st.del.run(seq);
-    this.counts[row.cls] -= 1;
+    this.ackMany([seq]);
+  }
+
+  ackMany(seqs: readonly number[]): void {
+    if (seqs.length === 0) return;
+    inTransaction(this.db, () => {
+      for (const seq of seqs) {
+        this.inFlight.delete(seq);
+        const row = this.st.delReturning.get(seq) as { cls: MessageClass } | undefined;
+        if (row) this.counts[row.cls] -= 1;
+      }
+    });
   }
 
   release(seq: number): void {

@@ -71,6 +71,15 @@ export function outboxContract(name: string, open: OpenStore): void {
       store.close();
     });
 
+    it('acknowledges several messages at once', () => {
+      const { store } = fresh();
+      for (let i = 0; i < 5; i++) store.put(i % 2 ? 'alert' : 'summary', 't', { summary: summary('p1', i, i) }, 'p1');
+      store.take(5);
+      store.ackMany([1, 2, 4, 99]);
+      expect(store.stats()).toMatchObject({ alerts: 0, summaries: 2, inFlight: 2 });
+      store.close();
+    });
+
     it('keeps unacknowledged messages and the seq counter across a reopen', () => {
       const { store, path } = fresh();
       for (let i = 0; i < 3; i++) store.put('alert', 'a', { n: i });
