@@ -4,8 +4,9 @@
  * (dynamic import) so the core, the CLI and the benchmarks never pull it in.
  */
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { hostSettings, type HostSettingsOptions } from './settings.ts';
 
@@ -42,11 +43,26 @@ export interface NodeRedHost {
 
 let started = false;
 
+/**
+ * The key that encrypts node credentials (OPC UA passwords) in flows_cred.json: TELLTALE_CREDENTIAL_SECRET, else
+ * a random key kept (mode 0600) in the data dir — the same protection as Node-RED's own generated key, without
+ * its start-up warning, and replaceable from the environment.
+ */
+export function credentialSecret(dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TELLTALE_CREDENTIAL_SECRET) return env.TELLTALE_CREDENTIAL_SECRET;
+  const file = join(dataDir, 'credential-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
 /** Starts Node-RED. Node-RED is a process-wide singleton: it can be started once per process. */
 export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHost> {
   if (started) throw new Error('Node-RED is already running in this process (it can be initialised only once)');
   started = true;
-  const settings = hostSettings(opts);
+  const settings = hostSettings({ ...opts, credentialSecret: opts.credentialSecret ?? credentialSecret(opts.dataDir) });
   const flowFile = settings.flowFile as string;
   mkdirSync(settings.userDir as string, { recursive: true });
   if (opts.seedFlow && !existsSync(flowFile)) {

@@ -49,7 +49,6 @@ export function hostSettings(opts: HostSettingsOptions): Record<string, unknown>
       header: { title: 'Telltale' },
       tours: false,
       palette: { catalogues: [], categories: ['Telltale', 'common', 'function', 'network', 'sequence', 'parser', 'storage'] },
-      projects: { enabled: false },
     },
     logging: { console: { level: opts.logLevel ?? 'warn', metrics: false, audit: false } },
     functionGlobalContext: {},

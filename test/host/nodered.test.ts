@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNodeRed, type NodeRedHost } from '../../gateway/host/nodered.ts';
+import { credentialSecret, startNodeRed, type NodeRedHost } from '../../gateway/host/nodered.ts';
 import { DeviceRegistry } from '../../gateway/runtime/registry.ts';
 
 describe('startNodeRed', () => {
@@ -49,5 +49,12 @@ describe('startNodeRed', () => {
     expect((await fetch(new URL('diagnostics', host.url))).status).not.toBe(200);
     const settings = (await (await fetch(new URL('settings', host.url))).json()) as Record<string, unknown>;
     expect(settings).not.toHaveProperty('telemetryEnabled', true);
+  });
+
+  it('keeps a private credential key in the data dir, stable across restarts', () => {
+    const file = join(dataDir, 'credential-secret');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(credentialSecret(dataDir, {})).toBe(readFileSync(file, 'utf8').trim());
+    expect(credentialSecret(dataDir, { TELLTALE_CREDENTIAL_SECRET: 'from-env' })).toBe('from-env');
   });
 });
