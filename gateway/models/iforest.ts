@@ -85,8 +85,9 @@ export function standardiseF32(X: Matrix, nRows: number, norm: Normalisation): F
 
 export function fitIsolationForest(X: Matrix, nRows: number, nCols: number, options: IsolationForestOptions = {}): IsolationForest {
   checkMatrix(X, nRows, nCols, 'fitIsolationForest');
-  const nTrees = options.trees ?? 64;
-  const sampleSize = Math.min(options.sampleSize ?? 128, nRows);
+  // Defaults sized for the 64 KB model budget (~21 B per tree node in ONNX; 50 × ψ 64 ≈ 52 KB on SKAB).
+  const nTrees = options.trees ?? 50;
+  const sampleSize = Math.min(options.sampleSize ?? 64, nRows);
   const maxDepth = options.maxDepth ?? Math.ceil(Math.log2(Math.max(2, sampleSize)));
   for (const [name, v] of [['trees', nTrees], ['sampleSize', sampleSize], ['maxDepth', maxDepth]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`fitIsolationForest: ${name} must be a positive integer, got ${v}`);

@@ -12,7 +12,8 @@ import { modelFromJSON } from './fit.ts';
 import { ModelManifest } from './manifest-schema.ts';
 import { normalisationToJSON } from './normalise.ts';
 import { DEFAULT_OPSET, toOnnx } from './onnx/export.ts';
-import type { AnomalyModel, ModelParams } from './types.ts';
+import { PcaModel } from './pca.ts';
+import type { AnomalyModel, ModelParams, PcaScoreKind } from './types.ts';
 
 export type { ModelManifest } from './manifest-schema.ts';
 
@@ -43,8 +44,20 @@ export interface ModelBundle {
   model?: AnomalyModel;
 }
 
-const OUTPUT_MEANING: Record<AnomalyModel['family'], ModelManifest['outputs']> = {
-  pca: { score: 'Q/Qlim + T²/T²lim (limits: training quantiles)', contributions: 'per input: squared residual / Qlim + T² decomposition / T²lim; sums to score' },
+const PCA_SCORE: Record<PcaScoreKind, string> = { combined: 'Q/Qlim + T²/T²lim', q: 'Q/Qlim', t2: 'T²/T²lim' };
+
+function outputMeaning(model: AnomalyModel): ModelManifest['outputs'] {
+  if (model instanceof PcaModel) {
+    const kind = model.params.scoreKind;
+    return {
+      score: `${PCA_SCORE[kind]} (limits: the training quantiles of Q and T²)`,
+      contributions: `per input: ${kind === 't2' ? '' : 'squared residual / Qlim'}${kind === 'combined' ? ' + ' : ''}${kind === 'q' ? '' : 'T² decomposition / T²lim'}; sums to score`,
+    };
+  }
+  return OUTPUT_MEANING[model.family as 'ae' | 'iforest'];
+}
+
+const OUTPUT_MEANING: Record<'ae' | 'iforest', ModelManifest['outputs']> = {
   ae: { score: 'mean squared reconstruction error of the z-scores', contributions: 'per input: squared reconstruction error / n; sums to score' },
   iforest: { score: '2^(−E[h]/c(ψ)), isolation forest anomaly score', contributions: 'score shared out by z_j² / Σ z²; sums to score' },
 };
@@ -77,7 +90,7 @@ export async function writeModelBundle(dir: string, name: string, model: Anomaly
     ...(info.description ? { description: info.description } : {}),
     inputs: { count: model.nInputs, names: info.inputs.names, tags: info.inputs.tags ?? info.inputs.names, features: info.inputs.features ?? [], tensor: 'x' },
     normalisation: { kind: 'zscore', mean: norm.mean, std: norm.std },
-    outputs: OUTPUT_MEANING[model.family],
+    outputs: outputMeaning(model),
     threshold: info.threshold,
     training: info.training,
     files: { float: entry(files.float, floatBytes, true), int8: entry(files.int8, int8Bytes, true), params: entry(files.params, paramsBytes, false) },

@@ -127,9 +127,9 @@ export interface TreeJSON {
 }
 
 export interface IsolationForestOptions {
-  /** Number of trees (default 64). */
+  /** Number of trees (default 50; with ψ 64 the ONNX model stays under 64 KB). */
   trees?: number;
-  /** Rows sub-sampled per tree, ψ (default 128). */
+  /** Rows sub-sampled per tree, ψ (default 64). */
   sampleSize?: number;
   /** Depth limit (default ceil(log2 ψ)). */
   maxDepth?: number;

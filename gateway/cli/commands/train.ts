@@ -29,6 +29,7 @@ interface TrainOptions {
   seed: string;
   opset?: string;
   modelVersion: string;
+  description?: string;
   progress: boolean;
 }
 
@@ -63,6 +64,7 @@ async function train(opts: TrainOptions): Promise<void> {
     dir,
     name,
     version: opts.modelVersion,
+    description: opts.description,
     opset: num(opts.opset, '--opset', true),
     fit: {
       pca: { varianceKept: num(opts.variance, '--variance'), components: num(opts.components, '--components', true) },
@@ -108,11 +110,12 @@ export function register(program: Command): void {
     .option('--components <k>', 'pca: number of components (instead of --variance)')
     .option('--epochs <n>', 'ae: training epochs (default 60)')
     .option('--hidden <n>', 'ae: hidden layer width')
-    .option('--trees <n>', 'iforest: number of trees (default 64)')
-    .option('--sample-size <n>', 'iforest: rows per tree (default 128)')
+    .option('--trees <n>', 'iforest: number of trees (default 50)')
+    .option('--sample-size <n>', 'iforest: rows per tree (default 64)')
     .option('--seed <n>', 'random seed (ae, iforest)', '1')
     .option('--opset <n>', 'ONNX opset, 13–23 (default 17)')
     .option('--model-version <v>', 'version written to the manifest', '1')
+    .option('--description <text>', 'one line for the manifest: what the model watches')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: TrainOptions) => {
       try {
