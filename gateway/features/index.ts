@@ -3,3 +3,4 @@ export { FeatureWindow, FeatureWindowError, type FeatureWindowOptions, type Spec
 export { FeatureLayout } from './layout.ts';
 export { SpectrumAnalyzer, SpectrumError, type Band, type SpectrumOptions } from './spectrum.ts';
 export { ringStats, newScalarStats, SCALAR_FEATURES, type ScalarFeature } from './stats.ts';
+export { FeatureProcessor, type AcquiredSample, type FeatureFrame, type FeatureProcessorOptions } from './processor.ts';
