@@ -1,6 +1,8 @@
 /** The `telltale` command line. Each command lives in commands/<name>.ts and is listed in commands/index.ts. */
 import { Command } from 'commander';
+import { ConfigError } from '../config/errors.ts';
 import { packageVersion } from '../core/package-root.ts';
+import { EXIT_CONFIG_ERROR } from './commands/config.ts';
 import { commands } from './commands/index.ts';
 
 export function buildProgram(): Command {
@@ -12,6 +14,16 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<void> {
-  await buildProgram().parseAsync(argv);
+/**
+ * Runs the CLI. A ConfigError from any command prints its problems (no stack: the message is the report) and
+ * exits with code 2, as `telltale config check` does; other errors are bugs and keep their stack.
+ */
+export async function main(argv: string[], program: Command = buildProgram()): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exitCode = EXIT_CONFIG_ERROR;
+  }
 }

@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../gateway/cli/main.ts';
+import { ConfigError } from '../../gateway/config/load.ts';
 import { packageRoot, packageVersion } from '../../gateway/core/package-root.ts';
 import { spawnPeer } from '../support/process.ts';
 import { commandPaths, runInProcess } from './run-in-process.ts';
@@ -50,5 +53,26 @@ describe('bin/telltale.js (built)', () => {
       expect(code).toBe(0);
       expect(cli.output()).toContain(expected);
     }
+  });
+});
+
+describe('main', () => {
+  it('reports a ConfigError from any command without a stack and exits with 2', async () => {
+    const program = new Command('telltale').exitOverride();
+    program.command('boom').action(() => {
+      throw new ConfigError('gateway.yaml', [{ path: 'api.port', message: 'expected integer ≤ 65535 (got 70000)' }]);
+    });
+    let err = '';
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
+    const before = process.exitCode;
+    try {
+      await main(['node', 'telltale', 'boom'], program);
+      expect(process.exitCode).toBe(2);
+    } finally {
+      process.stderr.write = write;
+      process.exitCode = before;
+    }
+    expect(err).toBe('gateway.yaml: api.port: expected integer ≤ 65535 (got 70000)\n');
   });
 });
