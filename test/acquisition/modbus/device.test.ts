@@ -47,6 +47,31 @@ describe('ModbusDevice against pymodbus', () => {
   });
 });
 
+describe('ModbusDevice with a killed server process', () => {
+  it('reconnects after pymodbus is killed (SIGKILL) and restarted on the same port', async () => {
+    let py = await startPymodbusTcp();
+    const port = py.port;
+    const device = new ModbusDevice(tcpDevice('killed', port, [tag('x', 102, { type: 'int32' })]));
+    const seen = collect(device);
+    await run(device);
+    await seen.next(allGood);
+    await py.peer.kill9();
+    await seen.next((b) => b.quality.x.status === 'bad');
+    expect(device.status().connected).toBe(false);
+    const badCount = seen.batches.length;
+    py = await startPymodbusTcp('1', port);
+    try {
+      const back = await seen.next((b) => seen.batches.indexOf(b) >= badCount && allGood(b));
+      expect(back.values.x).toBe(-123456789);
+      expect(device.status()).toMatchObject({ connected: true, state: 'connected' });
+      expect(device.status().reconnects).toBeGreaterThanOrEqual(1);
+    } finally {
+      await device.stop();
+      await py.peer.stop();
+    }
+  });
+});
+
 describe('ModbusDevice against our server', () => {
   const bank = new RegisterBank();
   let server: ModbusServer;
@@ -132,6 +157,19 @@ describe('ModbusDevice against our server', () => {
     expect(liveSeen.batches.filter(allGood).length).toBeGreaterThanOrEqual(5);
     expect(slow.status()).toMatchObject({ errors: 0, samples: 0 });
     await slow.stop();
+    await dead.close();
+  });
+
+  it('skips and counts the ticks that come while a poll is still running', async () => {
+    const dead = await startDeadSlave();
+    const device = new ModbusDevice(tcpDevice('overrun', dead.port, [tag('x', 0)], { timeoutMs: 400, pollIntervalMs: 20 }));
+    const seen = collect(device);
+    await run(device);
+    await seen.next();
+    expect(seen.batches).toHaveLength(1);
+    expect(device.status().skippedPolls).toBeGreaterThan(0);
+    expect(device.status().requests).toBe(1);
+    await device.stop();
     await dead.close();
   });
 

@@ -28,8 +28,8 @@ function vectorsOf(output: string): Vector[] {
   return (JSON.parse(line.slice(8)) as { vectors: Vector[] }).vectors;
 }
 
-export async function startPymodbusTcp(units = '1'): Promise<PymodbusPeer> {
-  const port = await freePort();
+export async function startPymodbusTcp(units = '1', fixedPort?: number): Promise<PymodbusPeer> {
+  const port = fixedPort ?? (await freePort());
   const peer = spawnPeer('/usr/bin/python3', [PYMODBUS_SCRIPT, '--tcp', String(port), '--units', units]);
   await waitFor(() => peer.output().includes('READY') || peer.child.exitCode !== null, 20_000, 'pymodbus READY');
   if (!peer.output().includes('READY')) throw new Error(`pymodbus did not start:\n${peer.output()}`);
