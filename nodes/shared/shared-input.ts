@@ -4,7 +4,7 @@
  */
 import type { Input } from '../../gateway/core/pipeline.ts';
 import type { DeviceStatus, SampleBatch } from '../../gateway/core/sample.ts';
-import type { NodeAPI, RedNode } from './red.ts';
+import type { NodeAPI, NodeStatus, RedNode } from './red.ts';
 import { telltaleSettings } from './settings.ts';
 import { batchDot, deviceDot } from './status.ts';
 
@@ -20,6 +20,7 @@ export class SharedInput<T extends Input = Input> {
   readonly #owner: RedNode;
   readonly #users = new Set<RedNode>();
   readonly #release: (() => void)[] = [];
+  readonly #shown = new WeakMap<RedNode, string>();
 
   /** `create` builds the core input unless the registry already has one with this id and one of these protocols. */
   constructor(RED: NodeAPI, owner: RedNode, id: string, protocols: readonly DeviceStatus['protocol'][], create: () => T) {
@@ -35,7 +36,7 @@ export class SharedInput<T extends Input = Input> {
     }
     this.#release.push(this.input.onStatus((s) => {
       const dot = deviceDot(s);
-      for (const u of this.#users) u.status(dot);
+      for (const u of this.#users) this.#show(u, dot);
     }));
     if (this.adopted) return;
     this.#release.push(registry.register(this.input));
@@ -45,7 +46,7 @@ export class SharedInput<T extends Input = Input> {
   /** A source node starts using the input: it gets the device status now and on each change. */
   attach(user: RedNode): void {
     this.#users.add(user);
-    user.status(this.failure ? { fill: 'red', shape: 'ring', text: 'device id in use' } : deviceDot(this.input.status()));
+    this.#show(user, this.failure ? { fill: 'red', shape: 'ring', text: 'device id in use' } : deviceDot(this.input.status()));
   }
 
   detach(user: RedNode): void {
@@ -65,8 +66,16 @@ export class SharedInput<T extends Input = Input> {
         device: batch.device,
         payload: { asset: batch.asset, ts: batch.ts, values: batch.values, quality: batch.quality },
       });
-      user.status(batchDot(batch.quality));
+      this.#show(user, batchDot(batch.quality));
     });
+  }
+
+  /** Sets a status only when it changed, so a status node (the flow's status view) sees changes, not every poll. */
+  #show(user: RedNode, dot: NodeStatus): void {
+    const key = `${dot.fill}/${dot.shape}/${dot.text}`;
+    if (this.#shown.get(user) === key) return;
+    this.#shown.set(user, key);
+    user.status(dot);
   }
 
   async close(): Promise<void> {
