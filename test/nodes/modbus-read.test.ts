@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import modbusDevice from '../../nodes/modbus-device/modbus-device.ts';
 import modbusRead from '../../nodes/modbus-read/modbus-read.ts';
+import { ModbusDevice } from '../../gateway/acquisition/modbus/index.ts';
+import { validateDevice } from '../../gateway/config/load.ts';
+import type { ModbusTcpDevice } from '../../gateway/acquisition/modbus/config.ts';
 import { RegisterBank, startModbusTcpServer, type ModbusServer } from '../../gateway/simulator/modbus-server/index.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../support/process.ts';
@@ -90,5 +93,26 @@ describe('modbus-read', () => {
     await helper.load([modbusDevice, modbusRead], [device(70000), read(), out]);
     expect(errorsOf('dev').join('\n')).toMatch(/modbus-device "station-plc".*port/);
     expect(errorsOf('read').join('\n')).toMatch(/no working modbus-device/);
+  });
+
+  it('adopts a device the gateway already runs: listens to its asset, leaves it running on close', async () => {
+    const cfg = validateDevice({
+      protocol: 'modbus-tcp', id: 'station-plc', host: '127.0.0.1', port: server.port, pollIntervalMs: 100,
+      tags: [{ name: 'vibration_rms', asset: 'pump-1', address: 0, type: 'float32', order: 'CDAB' }, { name: 'flow', asset: 'pump-2', address: 20 }],
+    }) as ModbusTcpDevice;
+    const running = new ModbusDevice(cfg);
+    registry.register(running);
+    await running.start();
+    try {
+      await helper.load([modbusDevice, modbusRead], [device(server.port), read(), out]);
+      const msg = await nextMessage(helper.getNode('out'), (m) => m.payload.quality.vibration_rms?.status === 'good');
+      expect(msg.payload.values).toEqual({ vibration_rms: 2.5 });
+      await helper.unload();
+      expect(registry.get('station-plc')).toBe(running);
+      expect(running.status().state).not.toBe('stopped');
+    } finally {
+      registry.unregister('station-plc');
+      await running.stop();
+    }
   });
 });

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Gateway } from '../../gateway/runtime/gateway.ts';
+import { validateConfig } from '../../gateway/config/load.ts';
+import { defaultFlow } from '../../gateway/host/default-flow.ts';
+import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts';
+import { waitFor } from '../support/process.ts';
+
+type Health = { status: string; devices: { id: string; connected: boolean; samples: number }[] };
+
+const refused = (port: number) => new Promise<boolean>((resolve) => {
+  const s = connect({ port, host: '127.0.0.1' });
+  s.once('connect', () => { s.destroy(); resolve(false); });
+  s.once('error', () => resolve(true));
+});
+
+describe('Gateway', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'telltale-gateway-'));
+  let sim: Simulator;
+  let gw: Gateway;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ host: '127.0.0.1' });
+    const devices = sim.devices({ pollIntervalMs: 200 });
+    const config = validateConfig({ gateway: { dataDir }, api: { port: 0 }, editor: { port: 0 }, devices });
+    // The seeded flow names the YAML devices: its config nodes adopt them instead of opening second connections.
+    gw = await Gateway.start({ config, seedFlow: () => defaultFlow(config.devices), nodeRedLogLevel: 'error' });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await sim?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the configured devices and reports them once each on /healthz', async () => {
+    const health = await waitFor(async () => {
+      const body = (await (await fetch(`${gw.apiUrl}healthz`)).json()) as Health;
+      return body.devices[0]?.samples > 0 ? body : undefined;
+    }, 30_000, 'samples');
+    expect(health.devices.map((d) => d.id)).toEqual(['plant']);
+    expect(health.devices[0].connected).toBe(true);
+  });
+
+  it('serves the editor with the seeded flow running on the same devices', async () => {
+    const res = await fetch(new URL('flows', gw.editorUrl), { headers: { 'Node-RED-API-Version': 'v2' } });
+    const { flows } = (await res.json()) as { flows: { type: string; name?: string }[] };
+    expect(flows.find((n) => n.type === 'modbus-device')?.name).toBe('plant');
+    expect(flows.filter((n) => n.type === 'modbus-read').length).toBe(sim.plant.assets.length);
+    expect(gw.registry.size).toBe(1);
+  });
+
+  it('stops Node-RED, the devices and the API, releasing the ports', async () => {
+    const apiPort = Number(new URL(gw.apiUrl!).port);
+    const editorPort = Number(new URL(gw.editorUrl!).port);
+    await gw.stop();
+    expect(gw.registry.size).toBe(0);
+    expect(await refused(apiPort)).toBe(true);
+    expect(await refused(editorPort)).toBe(true);
+    expect(sim.stats().modbus.requests).toBeGreaterThan(0);
+  });
+});
