@@ -24,7 +24,10 @@ const RULES: Array<[RegExp, (d: Named, code: string) => string]> = [
     /BadSecurityChecksFailed|BadCertificate/,
     (d, code) => `${d.endpoint} rejected the client certificate (${code}); trust <pkiDir>/client/own/certs/client_certificate.pem on the server`,
   ],
-  [/BadSecurityPolicyRejected|BadSecurityModeRejected|no endpoint|cannot find endpoint/i, (d, code) => `${d.endpoint} offers no endpoint with the configured security mode/policy (${code})`],
+  [
+    /BadSecurityPolicyRejected|BadSecurityModeRejected|cannot find an endpoint/i,
+    (d) => `${d.endpoint} offers no endpoint with the configured securityMode/securityPolicy; \`telltale probe ${d.endpoint}\` lists what it offers`,
+  ],
   [/ECONNREFUSED/, (d) => `connection refused by ${d.endpoint}`],
   [/ENOTFOUND|EAI_AGAIN/, (d) => `cannot resolve the host of ${d.endpoint}`],
 ];
