@@ -37,6 +37,9 @@ export { fitAutoencoder, Autoencoder } from './autoencoder.ts';
 export { fitIsolationForest, IsolationForest } from './iforest.ts';
 /** fitModel(family, …) picks one of the above; modelFromJSON(params) rebuilds a model from its toJSON(). */
 export { fitModel, modelFromJSON, type FitOptions } from './fit.ts';
+/** Train a bundle from normal rows (the CLI's path), or learn a new asset's baseline in-process from live rows. */
+export { trainModelBundle, type TrainRequest, type TrainResult } from './train.ts';
+export { BaselineLearner, type BaselineOptions, type BaselineState, type LearnedBaseline } from './baseline.ts';
 /** quantileThreshold(scores, q): the q-quantile of training scores, the default threshold calibration. */
 export { quantileThreshold } from './threshold.ts';
 
