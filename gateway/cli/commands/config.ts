@@ -1,7 +1,7 @@
 /** `telltale config check|print`: validate a configuration file, or show it normalised with every default. */
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../config/load.ts';
+import { printConfig } from '../../config/print.ts';
 import type { GatewayConfig } from '../../config/schema.ts';
 
 /** Exit code for a configuration that does not validate (1 stays for unexpected failures). */
@@ -25,13 +25,6 @@ function loadOrReport(file: string): GatewayConfig | undefined {
   }
 }
 
-/** Secrets never leave the process in clear text: every `password` field, in whatever section, is masked. */
-export function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'password' && v !== undefined ? '***' : redact(v)]));
-}
-
 export function register(program: Command): void {
   const config = program.command('config').description('validate and show the gateway configuration file');
   config
@@ -44,11 +37,11 @@ export function register(program: Command): void {
     });
   config
     .command('print')
-    .description('print the configuration as normalised YAML with every default filled in (passwords redacted)')
+    .description('print the configuration as canonical YAML: schema order, every default filled in, passwords masked')
     .option('-c, --config <file>', 'configuration file', 'gateway.yaml')
     .option('--show-secrets', 'print passwords in clear text')
     .action((opts: { config: string; showSecrets?: boolean }) => {
       const loaded = loadOrReport(opts.config);
-      if (loaded) process.stdout.write(stringify(opts.showSecrets ? loaded : redact(loaded), { lineWidth: 0 }));
+      if (loaded) process.stdout.write(printConfig(loaded, { showSecrets: opts.showSecrets }));
     });
 }
