@@ -91,6 +91,18 @@ export function createPlant(opts: SimulatorOptions): Plant {
   return new PumpStation({ assets: opts.assets, seed: opts.seed, faults: opts.faults });
 }
 
+/**
+ * The gateway config for a simulator started with these options, without starting it (`--print-config`):
+ * the Modbus port is the one asked for (0 is not a port a gateway can dial, so it becomes 5020).
+ */
+export function plannedGatewayConfig(opts: SimulatorOptions, config: GatewayConfigOptions = {}): GatewayConfig {
+  const plant = createPlant(opts);
+  const map = new RegisterMap(plant, opts.order ?? 'ABCD');
+  const host = opts.host ?? '127.0.0.1';
+  const opcuaEndpoint = opts.opcua ? `opc.tcp://${host}:${opts.opcua.port}` : undefined;
+  return simulatorGatewayConfig(plant, map, { host, modbusPort: opts.modbusPort || 5020, unitId: opts.unitId ?? 1, order: opts.order ?? 'ABCD', opcuaEndpoint }, config);
+}
+
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const rate = opts.rate ?? 10;
   if (!(rate > 0 && rate <= 10_000)) throw new RangeError(`rate: expected ticks per second in (0, 10000], got ${opts.rate}`);

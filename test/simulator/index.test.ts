@@ -100,8 +100,9 @@ describe('startSimulator (scale mode)', () => {
   it('serves N assets × M float32 tags, each at the address its generated tag names', async () => {
     sim.step(3);
     const device = sim.gatewayConfig().devices[0];
+    if (device.protocol !== 'modbus-tcp') throw new Error(`expected a modbus-tcp device, got ${device.protocol}`);
     expect(device.tags).toHaveLength(N * M);
-    expect(device.protocol === 'modbus-tcp' && device.order).toBe('CDAB');
+    expect(device.order).toBe('CDAB');
     let checked = 0;
     for (const asset of sim.plant.assets) {
       const tags = device.tags.filter((t) => t.asset === asset);

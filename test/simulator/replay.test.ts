@@ -37,7 +37,7 @@ describe('replay over Modbus', () => {
   });
 
   it('serves the file\'s rows, in order of their timestamps, at the mapped registers', async () => {
-    const tags = sim.gatewayConfig().devices[0].tags;
+    const tags = sim.map.tags();
     const t0 = Date.parse(`${table.timestamps[0].replace(' ', 'T')}Z`);
     const due = (elapsedS: number): number => {
       let row = 0;

@@ -6,11 +6,13 @@ import { register as start } from './start.ts';
 import { register as evaluate } from './evaluate.ts';
 import { register as train } from './train.ts';
 import { register as probe } from './probe.ts';
+import { register as simulate } from './simulate.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   probe,
+  simulate,
   demo,
   start,
   train,
