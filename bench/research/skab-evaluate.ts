@@ -13,7 +13,7 @@ const a = Object.fromEntries(process.argv.slice(2).map((x) => x.split('=')));
 const d = DEFAULT_EVALUATION;
 const config: EvaluationConfig = {
   ...d,
-  window: { size: Number(a.w ?? d.window.size), features: (a.feats?.split(',') ?? d.window.features) as ScalarFeature[] },
+  window: { size: Number(a.w ?? d.window.size), features: (a.feats?.split(',') ?? d.window.features) as ScalarFeature[], tagFeatures: a.tf ? Object.fromEntries(a.tf.split(';').map((x: string) => { const [t, f] = x.split(':'); return [t, f.split('+')]; })) : undefined },
   exclude: a.exclude !== undefined ? a.exclude.split(',').filter(Boolean) : d.exclude,
   model: (a.model ?? d.model) as ModelFamily,
   int8: a.int8 === '1',

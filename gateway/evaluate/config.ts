@@ -10,7 +10,7 @@ import type { ModelFamily } from '../models/types.ts';
 
 export interface EvaluationConfig {
   /** Sliding window (hop 1: one score per input row, as the point-wise protocol needs). */
-  window: { size: number; features: ScalarFeature[] };
+  window: { size: number; features: ScalarFeature[]; tagFeatures?: Record<string, ScalarFeature[]> };
   /** Input columns left out of the features. */
   exclude: string[];
   model: ModelFamily;

@@ -32,6 +32,12 @@ export class EvaluationError extends Error {
   override name = 'EvaluationError';
 }
 
+/** The per-tag feature overrides that apply to this table's columns (a config may name columns a file lacks). */
+function pick<T>(byTag: Record<string, T> | undefined, columns: readonly string[]): Record<string, T> | undefined {
+  if (!byTag) return undefined;
+  return Object.fromEntries(Object.entries(byTag).filter(([t]) => columns.includes(t)));
+}
+
 /** Window features for every row that ends a full window (rows size−1 … n−1), as float32 model input. */
 export function tableFeatures(table: Table, config: EvaluationConfig): { X: Float32Array; rows: number; names: readonly string[]; first: number } {
   const keep: number[] = [];
@@ -39,7 +45,7 @@ export function tableFeatures(table: Table, config: EvaluationConfig): { X: Floa
     if (!config.exclude.includes(c)) keep.push(j);
   });
   if (keep.length === 0) throw new EvaluationError(`${table.relPath}: every column is excluded`);
-  const w = new FeatureWindow({ tags: keep.map((j) => table.columns[j]), size: config.window.size, hop: 1, features: config.window.features });
+  const w = new FeatureWindow({ tags: keep.map((j) => table.columns[j]), size: config.window.size, hop: 1, features: config.window.features, tagFeatures: pick(config.window.tagFeatures, table.columns) });
   const d = table.columns.length;
   const width = w.layout.length;
   const first = w.size - 1;

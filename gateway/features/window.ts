@@ -25,6 +25,8 @@ export interface FeatureWindowOptions {
   hop?: number;
   /** Time-domain features per tag; default all of SCALAR_FEATURES. */
   features?: readonly ScalarFeature[];
+  /** Per-tag override of `features` (e.g. only slope for a slowly drifting temperature). */
+  tagFeatures?: Readonly<Record<string, readonly ScalarFeature[]>>;
   /** High-rate vibration tags that also get FFT band and envelope features (window size must be a power of two). */
   spectral?: Readonly<Record<string, SpectralTagOptions>>;
 }
@@ -40,7 +42,8 @@ export class FeatureWindow {
   readonly layout: FeatureLayout;
   private readonly ring: Float64Array;
   private readonly last: Float64Array;
-  private readonly featIdx: Int32Array;
+  /** Per tag, indices into SCALAR_FEATURES of the features it emits. */
+  private readonly featIdx: Int32Array[];
   private readonly stats = newScalarStats();
   private readonly spectra: (SpectrumAnalyzer | undefined)[];
   private readonly vector: Float64Array;
@@ -57,8 +60,12 @@ export class FeatureWindow {
     if (!Number.isInteger(size) || size < 2) throw new FeatureWindowError(`feature window: size must be an integer ≥ 2, got ${size}`);
     if (!Number.isInteger(hop) || hop < 1 || hop > size) throw new FeatureWindowError(`feature window: hop must be an integer in 1..size (${size}), got ${hop}`);
     const features = opts.features ?? SCALAR_FEATURES;
-    for (const f of features) {
+    const perTag = tags.map((t) => opts.tagFeatures?.[t] ?? features);
+    for (const f of perTag.flat()) {
       if (!SCALAR_FEATURES.includes(f)) throw new FeatureWindowError(`feature window: unknown feature ${JSON.stringify(f)} (expected one of ${SCALAR_FEATURES.join(', ')})`);
+    }
+    for (const t of Object.keys(opts.tagFeatures ?? {})) {
+      if (!tags.includes(t)) throw new FeatureWindowError(`feature window: tagFeatures tag ${JSON.stringify(t)} is not one of the tags`);
     }
     for (const t of Object.keys(opts.spectral ?? {})) {
       if (!tags.includes(t)) throw new FeatureWindowError(`feature window: spectral tag ${JSON.stringify(t)} is not one of the tags`);
@@ -66,7 +73,7 @@ export class FeatureWindow {
     this.tags = Object.freeze([...tags]);
     this.size = size;
     this.hop = hop;
-    this.featIdx = Int32Array.from(features.map((f) => SCALAR_FEATURES.indexOf(f)));
+    this.featIdx = perTag.map((fs) => Int32Array.from(fs, (f) => SCALAR_FEATURES.indexOf(f)));
     this.spectra = tags.map((t) => {
       const s = opts.spectral?.[t];
       if (!s) return undefined;
@@ -78,7 +85,7 @@ export class FeatureWindow {
     });
     const names: string[] = [];
     tags.forEach((t, i) => {
-      for (const f of features) names.push(`${t}.${f}`);
+      for (const f of perTag[i]) names.push(`${t}.${f}`);
       for (const n of this.spectra[i]?.names ?? []) names.push(`${t}.${n}`);
     });
     this.layout = new FeatureLayout(names);
@@ -128,11 +135,11 @@ export class FeatureWindow {
   next(out: Float64Array = this.vector): Float64Array {
     if (this.count < this.size) throw new FeatureWindowError(`feature window: only ${this.count} of ${this.size} samples so far`);
     const n = this.tags.length;
-    const nf = this.featIdx.length;
     let o = 0;
     for (let j = 0; j < n; j++) {
-      ringStats(this.ring, this.size, n, j, this.end, this.size, this.stats);
-      for (let f = 0; f < nf; f++) out[o++] = this.stats[this.featIdx[f]];
+      const idx = this.featIdx[j];
+      if (idx.length > 0) ringStats(this.ring, this.size, n, j, this.end, this.size, this.stats);
+      for (let f = 0; f < idx.length; f++) out[o++] = this.stats[idx[f]];
       const sp = this.spectra[j];
       if (sp) {
         sp.analyseRing(this.ring, this.size, n, j, this.end, out, o);

@@ -74,6 +74,14 @@ describe('FeatureWindow', () => {
     expect(Array.from(out)).toEqual([2, 3]);
   });
 
+  it('does give a tag its own feature list when tagFeatures overrides it', () => {
+    const w = new FeatureWindow({ tags: ['flow', 'temp'], size: 3, features: ['mean', 'std'], tagFeatures: { temp: ['slope'] } });
+    expect(w.layout.names).toEqual(['flow.mean', 'flow.std', 'temp.slope']);
+    for (let i = 0; i < 3; i++) w.push([1, 20 + 0.5 * i]);
+    expect(Array.from(w.next())).toEqual([1, 0, 0.5]);
+    expect(() => new FeatureWindow({ tags: ['a'], size: 3, tagFeatures: { b: ['mean'] } })).toThrow(/tagFeatures tag "b" is not one of the tags/);
+  });
+
   it('does hold the last good value for a missing sample and count it', () => {
     const w = new FeatureWindow({ tags: ['t'], size: 3, features: ['mean'] });
     w.push([3]);
