@@ -95,12 +95,22 @@ export class ModbusDevice implements Input {
     return [...this.#cycles.values()].map((c) => ({ intervalMs: c.intervalMs, blocks: c.blocks }));
   }
 
-  /** Connects (one attempt, then keeps retrying in the background) and starts polling. Never rejects. */
+  /**
+   * Connects (one attempt, then keeps retrying in the background) and starts polling. Rejects only for a
+   * configuration conflict no retry can fix (two buses on one serial port with different settings).
+   */
   async start(): Promise<void> {
     if (this.#started) return;
-    this.#started = true;
     const cfg = this.config;
-    const transport = cfg.protocol === 'modbus-tcp' ? new TcpTransport(cfg.host, cfg.port ?? 502) : new RtuTransport(this.#bus!);
+    let transport: ModbusTransport;
+    try {
+      transport = cfg.protocol === 'modbus-tcp' ? new TcpTransport(cfg.host, cfg.port ?? 502) : new RtuTransport(this.#bus!);
+    } catch (err) {
+      this.#status.lastError = `device "${this.id}": ${(err as Error).message}`;
+      this.#setState('stopped', false);
+      throw new Error(this.#status.lastError);
+    }
+    this.#started = true;
     this.#transport = transport;
     transport.onClose(() => this.#lost(`connection closed by ${this.#where()}`));
     await this.#connectOnce();

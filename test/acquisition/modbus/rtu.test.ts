@@ -75,3 +75,19 @@ describe('ModbusDevice over RTU', () => {
     expect(lines[2]).toBe(`106      0x42f6 0xe979  ${Math.fround(123.456)}`);
   });
 });
+
+describe('SerialLine sharing', () => {
+  it('refuses a second bus on the same port with other settings, naming both', async () => {
+    const a = { id: 'bus-a', path: '/dev/telltale-test-none', baudRate: 19200, dataBits: 8 as const, stopBits: 1 as const, parity: 'even' as const };
+    const b = { ...a, id: 'bus-b', baudRate: 9600 };
+    const first = new ModbusDevice(rtuDevice('first', 'bus-a', [tag('x', 0)], { timeoutMs: 100 }), { bus: a });
+    const second = new ModbusDevice(rtuDevice('second', 'bus-b', [tag('x', 0)]), { bus: b });
+    await first.start();
+    try {
+      await expect(second.start()).rejects.toThrow('device "second": serial bus "bus-b" on /dev/telltale-test-none is 9600 baud 8E1, but bus "bus-a" already uses that port as 19200 baud 8E1');
+      expect(first.status().lastError).toMatch(/^cannot connect to \/dev\/telltale-test-none unit 1: /);
+    } finally {
+      await first.stop();
+    }
+  });
+});
