@@ -20,6 +20,8 @@ export interface EvaluationConfig {
   /** EMA span over window scores (≤ 1: none). */
   smoothing: number;
   calibration: CalibrationOptions;
+  /** Per-family overrides of `calibration`: score scales differ (an isolation forest's scores sit in (0, 1]). */
+  calibrationByFamily?: Partial<Record<ModelFamily, CalibrationOptions>>;
   alert: {
     /** closeBelow = threshold × closeRatio (hysteresis). */
     closeRatio: number;
@@ -33,7 +35,7 @@ export const DEFAULT_EVALUATION: EvaluationConfig = {
   exclude: [],
   model: 'pca',
   int8: false,
-  fit: { pca: { varianceKept: 0.95 }, ae: { epochs: 60, seed: 1 }, iforest: { trees: 16, sampleSize: 128, seed: 1 } },
+  fit: { pca: { varianceKept: 0.95 }, ae: { epochs: 60, seed: 1 }, iforest: { seed: 1 } },
   smoothing: 0,
   calibration: { method: 'quantile', quantile: 1, margin: 1.5 },
   alert: { closeRatio: 1, minOpenWindows: 1, minCloseWindows: 1 },
@@ -51,6 +53,9 @@ export const SKAB_EVALUATION: EvaluationConfig = {
   exclude: ['Temperature', 'Thermocouple'],
   smoothing: 3,
   calibration: { method: 'quantile', quantile: 1, margin: 2 },
+  // Isolation-forest scores saturate below 1, so 2 × the training maximum is out of reach: 1.2 × the training
+  // spread above the median instead (see BENCHMARKS.md: isolation forest is the weak family here at any margin).
+  calibrationByFamily: { iforest: { method: 'quantile', quantile: 1, margin: 1.2, marginFrom: 'median' } },
   alert: { closeRatio: 0.7, minOpenWindows: 1, minCloseWindows: 1 },
 };
 

@@ -76,7 +76,7 @@ export async function evaluateTable(table: Table, trainRows: number, config: Eva
     await scorer.dispose();
   }
   const smooth = new ScoreSmoother(config.smoothing).apply(raw);
-  const calibration = calibrateThreshold(smooth.subarray(0, nTrain), config.calibration);
+  const calibration = calibrateThreshold(smooth.subarray(0, nTrain), { ...config.calibration, ...config.calibrationByFamily?.[config.model] });
   const tracker = new AlertTracker(table.relPath, {
     openAbove: calibration.threshold,
     closeBelow: calibration.threshold * config.alert.closeRatio,

@@ -51,6 +51,8 @@ function buildConfig(o: EvaluateOptions, base: EvaluationConfig): EvaluationConf
       ...(o.quantile !== undefined ? { quantile: o.quantile } : {}),
       ...(o.margin !== undefined ? { margin: o.margin } : {}),
     },
+    // Explicit threshold options apply to every family.
+    calibrationByFamily: o.threshold ?? o.quantile ?? o.margin ? undefined : base.calibrationByFamily,
     alert: { ...base.alert, ...(o.closeRatio !== undefined ? { closeRatio: o.closeRatio } : {}), ...(o.minOpen !== undefined ? { minOpenWindows: o.minOpen } : {}) },
   });
 }
@@ -78,7 +80,6 @@ export async function runEvaluate(o: EvaluateOptions, print: (s: string) => void
   for (const model of families) {
     for (const int8 of precisions) {
       const config = { ...base, model: model as ModelFamily, int8 };
-      if (model === 'iforest') config.calibration = { ...config.calibration, marginFrom: 'median' };
       results.push(await evaluateDataset(tables, trainRows, config));
     }
   }
