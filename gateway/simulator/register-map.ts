@@ -89,11 +89,11 @@ export class RegisterMap {
     for (const b of this.blocks) {
       this.analog.forEach((i, k) => {
         const s = this.plant.signals[i];
-        const common = { name: s.name, asset: b.asset, offset: 0, ...(s.unit !== undefined ? { unit: s.unit } : {}) };
+        const unit = s.unit !== undefined ? { unit: s.unit } : {};
         tags.push(
           table === 'holding'
-            ? { ...common, table: 'holding', address: b.holding + 2 * k, type: 'float32', scale: 1 }
-            : { ...common, table: 'input', address: b.input + k, type: 'int16', scale: s.int16Scale },
+            ? { name: s.name, asset: b.asset, table: 'holding', address: b.holding + 2 * k, type: 'float32', scale: 1, offset: 0, ...unit }
+            : { name: s.name, asset: b.asset, table: 'input', address: b.input + k, type: 'int16', scale: s.int16Scale, offset: 0, ...unit },
         );
       });
       this.bools.forEach((i, j) => {
