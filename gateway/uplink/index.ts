@@ -3,3 +3,4 @@ export { UplinkConfig, resolveUplinkConfig, loadTls } from './config.ts';
 export { SqliteOutbox, SCHEMA_VERSION, type OutboxStore, type OutboxMessage, type OutboxStats, type MessageClass, type Envelope } from './outbox.ts';
 export { SummaryAggregator, mergeSummaries, mergeStat, addToStat, type AssetSummary, type Stat, type UplinkInput, type UplinkAlert } from './summaries.ts';
 export { BandwidthMeter, estimateBatchBytes, type BandwidthReport, type HourBucket } from './bandwidth.ts';
+export { routeToUplink, type Routed } from './from-message.ts';

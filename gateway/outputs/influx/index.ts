@@ -3,3 +3,4 @@ export { TsdbConfig, parseInfluxUrl, resolveTsdbConfig, type InfluxEndpoint } fr
 export { DiskQueue, type QueuedBatch } from './disk-queue.ts';
 export { toPoints, KINDS, KIND_RANK, type TsdbKind, type TsdbRecord, type AlertRecord, type FeatureRecord, type ScoreRecord, type HealthRecord, type SamplesRecord } from './records.ts';
 export { ensureSchema, continuousQueries, RAW_RP, SUMMARY_RP, KIND_RP } from './schema-setup.ts';
+export { toTsdbRecords } from './from-message.ts';

@@ -1,0 +1,51 @@
+/**
+ * cloud-uplink: forwards alerts at once and per-asset summaries every period to the cloud broker of its
+ * mqtt-cloud config node. Raw sample batches are only counted (bandwidth), never sent.
+ */
+import { routeToUplink, type UplinkStatus } from '../../gateway/uplink/index.ts';
+import type { NodeAPI, NodeDef, NodeStatus, RedNode } from '../shared/red.ts';
+import type { MqttCloudNode } from '../mqtt-cloud/mqtt-cloud.ts';
+
+const STATUS_EVERY_MS = 1000;
+
+export function uplinkDot(s: Pick<UplinkStatus, 'connected' | 'queued'>): NodeStatus {
+  if (s.connected) return { fill: 'green', shape: 'dot', text: `connected, ${s.queued} queued` };
+  return { fill: 'red', shape: 'ring', text: `offline, ${s.queued} queued` };
+}
+
+export default function (RED: NodeAPI): void {
+  function CloudUplinkNode(this: RedNode, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const broker = RED.nodes.getNode(String(def.broker ?? '')) as MqttCloudNode | null;
+    if (!broker) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no broker configured' });
+      node.on('input', (_msg, _send, done) => done(new Error(`cloud-uplink "${def.name || def.id}": no mqtt-cloud broker configured`)));
+      return;
+    }
+    const show = () => {
+      const u = broker.uplink;
+      node.status(u ? uplinkDot(u.status()) : { fill: 'red', shape: 'ring', text: (broker.problem ?? 'broker not ready').slice(0, 40) });
+    };
+    show();
+    const timer = setInterval(show, STATUS_EVERY_MS);
+    const unsubscribe = broker.uplink?.onStatus(() => show());
+
+    node.on('input', (msg, _send, done) => {
+      const u = broker.uplink;
+      if (!u) return done(new Error(`cloud-uplink "${def.name || def.id}": ${broker.problem ?? 'broker not ready'}`));
+      try {
+        routeToUplink(u, msg.payload);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+    node.on('close', (_removed, done) => {
+      clearInterval(timer);
+      unsubscribe?.();
+      done();
+    });
+  }
+  RED.nodes.registerType('cloud-uplink', CloudUplinkNode);
+}

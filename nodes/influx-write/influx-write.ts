@@ -1,0 +1,60 @@
+/**
+ * influx-write: writes what the flow produces (sample batches, features, scores, alerts, health) to InfluxDB 1.x
+ * through the core TsdbWriter: batched, with a disk queue that keeps writes while InfluxDB is down.
+ */
+import { join } from 'node:path';
+import { TsdbWriter, resolveTsdbConfig, toTsdbRecords, type TsdbMetrics } from '../../gateway/outputs/influx/index.ts';
+import type { NodeAPI, NodeDef, NodeStatus, RedNode } from '../shared/red.ts';
+import { identityOf, queueDir } from '../cloud-uplink/identity.ts';
+
+const STATUS_EVERY_MS = 1000;
+
+export function tsdbDot(m: TsdbMetrics): NodeStatus {
+  if (m.connected) return { fill: 'green', shape: 'dot', text: `connected, ${m.pointsQueued} queued` };
+  return { fill: 'red', shape: 'ring', text: `offline, ${m.pointsQueued} queued` };
+}
+
+export default function (RED: NodeAPI): void {
+  function InfluxWriteNode(this: RedNode, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    let writer: TsdbWriter;
+    try {
+      const { site, gateway } = identityOf(RED, def);
+      writer = new TsdbWriter({
+        config: resolveTsdbConfig({
+          url: String(def.url ?? ''),
+          ...(def.db ? { database: String(def.db) } : {}),
+          ...(node.credentials?.user ? { username: node.credentials.user } : {}),
+          ...(node.credentials?.password ? { password: node.credentials.password } : {}),
+          ...(def.batchSize ? { batchSize: Number(def.batchSize) } : {}),
+          ...(def.flushIntervalMs ? { flushIntervalMs: Number(def.flushIntervalMs) } : {}),
+        }, `influx-write "${def.name || def.id}"`),
+        site,
+        gateway,
+        queuePath: join(queueDir(RED), `influx-${def.id}.sqlite`),
+        onError: (err) => node.warn(err.message),
+      });
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: 'bad configuration' });
+      node.error(err);
+      return;
+    }
+    node.status({ fill: 'yellow', shape: 'ring', text: 'connecting' });
+    writer.connect().catch((err: Error) => node.error(err));
+    const timer = setInterval(() => node.status(tsdbDot(writer.metrics())), STATUS_EVERY_MS);
+
+    node.on('input', (msg, _send, done) => {
+      try {
+        writer.write(toTsdbRecords(msg.payload)).then(() => done(), done);
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+    node.on('close', (_removed, done) => {
+      clearInterval(timer);
+      writer.close().catch((err: Error) => node.error(err)).finally(done);
+    });
+  }
+  RED.nodes.registerType('influx-write', InfluxWriteNode, { credentials: { user: { type: 'text' }, password: { type: 'password' } } });
+}
