@@ -41,11 +41,14 @@ export interface RunOptions extends GatewayOptions {
 
 export async function runGateway(opts: RunOptions): Promise<Gateway> {
   const t0 = performance.now();
-  const gw = await Gateway.start(opts);
+  // Signals are handled from the first moment: a SIGTERM during start-up waits for it, then stops cleanly.
+  const starting = Gateway.start(opts);
   stopOnSignals(async () => {
-    await gw.stop();
+    const gw = await starting.catch(() => undefined);
+    await gw?.stop();
     await opts.afterStop?.();
   });
+  const gw = await starting;
   const lines = [
     `Telltale gateway "${opts.config.gateway.id}" running (started in ${Math.round(performance.now() - t0)} ms)`,
     `  API:          ${gw.apiUrl}healthz`,

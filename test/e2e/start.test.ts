@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts';
+import { freePort } from '../support/ports.ts';
+import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const telltale = (args: string[]) => spawnPeer(join(repo, 'node_modules/.bin/node'), ['bin/telltale.js', ...args], { cwd: repo });
+const exited = (p: Spawned) => new Promise<number | null>((resolve) => {
+  if (p.child.exitCode !== null) resolve(p.child.exitCode);
+  else p.child.once('exit', (code) => resolve(code));
+});
+
+describe('telltale start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'telltale-start-'));
+  let sim: Simulator;
+  let gateway: Spawned | undefined;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the devices of a YAML config and reports them on /healthz', async () => {
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(file, stringify({ gateway: { id: 'e2e' }, devices: sim.devices({ deviceId: 'station' }) }));
+    const apiPort = await freePort();
+    gateway = telltale(['start', '--config', file, '--api-port', String(apiPort), '--editor-port', '0', '--data-dir', join(dir, 'data')]);
+    const health = await waitFor(async () => {
+      const body = (await (await fetch(`http://127.0.0.1:${apiPort}/healthz`)).json()) as { devices: { id: string; samples: number }[] };
+      return body.devices[0]?.samples > 0 ? body : undefined;
+    }, 60_000, `samples (output:\n${gateway.output()})`);
+    expect(health.devices.map((d) => d.id)).toEqual(['station']);
+    await gateway.stop(20_000);
+    expect(gateway.child.exitCode).toBe(0);
+  });
+
+  it('refuses a bad config with exit code 2 and a message naming file, path and expectation', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'devices:\n  - protocol: modbus-tcp\n    id: p1\n    host: 127.0.0.1\n    port: 70000\n    tags: [{ name: a, address: 0 }]\n');
+    const p = telltale(['start', '--config', file]);
+    expect(await exited(p)).toBe(2);
+    expect(p.output()).toMatch(/bad\.yaml.*devices\[0\]\.port/);
+  });
+});
