@@ -55,6 +55,7 @@ export class OpcUaEndpoint implements Input {
   #lastActivity = 0;
   #watchdog?: NodeJS.Timeout;
   #everConnected = false;
+  readonly #monitoring = new Set<GroupState>();
 
   constructor(device: OpcUaDevice, opts: OpcUaEndpointOptions) {
     this.id = device.id;
@@ -88,11 +89,8 @@ export class OpcUaEndpoint implements Input {
     if (this.#groups.has(def.id)) throw new Error(`OPC UA device ${this.id}: group "${def.id}" is already registered`);
     const group = new GroupState(def);
     this.#groups.set(def.id, group);
-    if (this.#subscription && this.#status.connected) {
-      monitorGroup(this.#subscription, group, this.#device.samplingIntervalMs, this.#limits, this.#onChange)
-        .then(() => this.#scheduleFlush())
-        .catch((e) => this.#recordError(`group ${def.id}: ${describeError(e, this.#device)}`));
-    }
+    // While node-opcua repairs a session the group waits; session_restored monitors it.
+    if (this.#status.connected) this.#monitorPending();
     return () => {
       if (this.#groups.get(def.id) !== group) return;
       this.#groups.delete(def.id);
@@ -166,7 +164,6 @@ export class OpcUaEndpoint implements Input {
     client.on('after_reconnection', (err?: Error | null) => {
       this.#lastActivity = Date.now();
       if (err) this.#recordError(describeError(err, d));
-      else if (this.#client === client) this.#setState('connected', true);
     });
 
     await client.connect(d.endpoint);
@@ -174,6 +171,13 @@ export class OpcUaEndpoint implements Input {
     const session = await client.createSession(identityOf(d));
     this.#session = session;
     session.on('session_closed', () => this.#broken?.('the server closed the session'));
+    // Emitted once node-opcua has a session again and has re-created the subscription and its items.
+    session.on('session_restored', () => {
+      if (this.#session !== session) return;
+      this.#lastActivity = Date.now();
+      this.#setState('connected', true);
+      this.#monitorPending();
+    });
     this.#limits = await readOperationLimits(session);
     const subscription = await session.createSubscription2({
       requestedPublishingInterval: d.publishingIntervalMs,
@@ -199,6 +203,24 @@ export class OpcUaEndpoint implements Input {
     this.#lastActivity = Date.now();
     this.#startWatchdog();
     this.#setState('connected', true);
+  }
+
+  /** Monitors the groups added while no subscription could take them. */
+  #monitorPending(): void {
+    const subscription = this.#subscription;
+    if (!subscription) return;
+    for (const group of this.#groups.values()) {
+      if (group.items.length > 0 || group.def.tags.length === 0 || this.#monitoring.has(group)) continue;
+      this.#monitoring.add(group);
+      monitorGroup(subscription, group, this.#device.samplingIntervalMs, this.#limits, this.#onChange)
+        .then(() => {
+          // Removed while its items were being created: release them.
+          if (this.#groups.get(group.def.id) !== group) for (const items of group.items.splice(0)) items.terminate().catch(() => {});
+          this.#scheduleFlush();
+        })
+        .catch((e) => this.#recordError(`group ${group.def.id}: ${describeError(e, this.#device)}`))
+        .finally(() => this.#monitoring.delete(group));
+    }
   }
 
   /** Rebuilds when a connected subscription stays silent well past its keep-alive period. */

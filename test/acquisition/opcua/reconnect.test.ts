@@ -91,6 +91,26 @@ describe('OpcUaEndpoint reconnection', () => {
     expect(status.reconnects).toBeGreaterThanOrEqual(1);
   });
 
+  it('monitors a group added while the server is down once node-opcua has restored the session', async () => {
+    port = await freePort();
+    const first = await startServer();
+    ep = new OpcUaEndpoint(device(first.endpointUrl, [tag('pump-1', 'flow')], { backoff: { initialMs: 100, maxMs: 500 } }), {
+      pkiDir: join(dir, 'client-3'),
+    });
+    const batches: SampleBatch[] = [];
+    ep.onSamples((b) => batches.push(b));
+    await ep.start();
+    await waitFor(() => batches.find((b) => b.values.flow === 50), 20_000, 'flow before restart');
+    await first.close();
+    server = undefined;
+    await waitFor(() => !ep!.status().connected, 20_000, 'the loss to be noticed');
+    ep.addGroup({ id: 'late', asset: 'motor-1', tags: [tag('motor-1', 'current', { scale: 10 })] });
+    await startServer();
+    const late = await waitFor(() => batches.find((b) => b.group === 'late'), 60_000, 'the late group');
+    expect(late.values.current).toBe(100);
+    expect(ep.status().connected).toBe(true);
+  });
+
   it('keeps retrying with backoff while the server is down and connects once it is up', async () => {
     port = await freePort();
     ep = new OpcUaEndpoint(device(`opc.tcp://127.0.0.1:${port}`, [tag('pump-1', 'flow')]), { pkiDir: join(dir, 'client-2') });
