@@ -49,8 +49,14 @@ export function simulatorDevices(plant: Plant, map: RegisterMap, at: SimulatorEn
   return devices;
 }
 
-/** A complete GatewayConfig (every default spelled out) with the simulator's devices. */
+/**
+ * A complete GatewayConfig (every default spelled out) with the simulator's devices. One protocol only: the
+ * gateway refuses the same tag of an asset from two devices, and both servers carry the same signals.
+ */
 export function simulatorGatewayConfig(plant: Plant, map: RegisterMap, at: SimulatorEndpoints, opts: GatewayConfigOptions = {}): GatewayConfig {
+  if ((opts.protocols?.length ?? 1) !== 1) {
+    throw new Error(`gatewayConfig: protocols must name exactly one of modbus, opcua (got ${JSON.stringify(opts.protocols)}); both serve the same tags, which one config cannot hold twice`);
+  }
   return {
     gateway: { id: 'telltale-1', site: 'simulated-plant', dataDir: './data' },
     api: { host: '127.0.0.1', port: 8080 },
