@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { toTsdbRecords } from '../../../gateway/outputs/influx/from-message.ts';
+
+describe('toTsdbRecords', () => {
+  it('does recognise sample batches, alerts, features with scores, and health', () => {
+    const recs = toTsdbRecords([
+      { device: 'plc', asset: 'p', ts: 1, values: { a: 1 }, quality: { a: { status: 'good' } } },
+      { kind: 'close', id: 'al', asset: 'p', ts: 2, score: 0.1 },
+      { asset: 'p', ts: 3, features: { 'a.rms': 1 }, score: 0.5, model: 'pca' },
+      { metrics: { cpu: 0.2 }, ts: 4 },
+    ]);
+    expect(recs.map((r) => r.kind)).toEqual(['samples', 'alerts', 'features', 'scores', 'health']);
+    expect(recs[1]).toMatchObject({ alertId: 'al', state: 'close', score: 0.1 });
+    expect(recs[3]).toMatchObject({ score: 0.5, model: 'pca' });
+  });
+
+  it.each([
+    [null, /payload must be an object, got null/],
+    [{ asset: 'p', ts: 1 }, /none of values, features, score, metrics or an alert kind \(keys: asset, ts\)/],
+    [{ kind: 'open', asset: 'p', ts: 1 }, /alert: payload\.id must be a string/],
+    [{ asset: 7, ts: 1, values: {} }, /samples: payload\.asset must be a string, got 7/],
+    [{ asset: 'p', features: {} }, /features\/score of "p": payload\.ts must be a number/],
+  ])('does name the problem in %j', (payload, message) => {
+    expect(() => toTsdbRecords(payload)).toThrow(message);
+  });
+});
