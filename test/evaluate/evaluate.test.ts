@@ -66,9 +66,19 @@ describe('telltale evaluate', () => {
     expect((text.match(/<rect /g) ?? []).length).toBe(3); // background, one fault interval, one alert
   });
 
+  it('does score an unlabelled CSV (no --label-column): predictions only, no metrics', async () => {
+    let printed = '';
+    const out = join(tmp, 'unlabelled');
+    const [r] = await runEvaluate({ ...tiny, labelColumn: undefined, predictions: out }, (s) => (printed += s));
+    expect(r.totals).toBeUndefined();
+    expect(r.files.map((f) => f.relPath)).toEqual(['line2/plant-b.csv', 'normal.csv', 'plant-a.csv']);
+    expect(readFileSync(join(out, 'normal.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(21);
+    expect(printed).not.toMatch(/published/);
+  });
+
   it('does name the problem for bad input', async () => {
     await expect(runEvaluate({ ...tiny, file: 'nope.csv', plot: join(tmp, 'x.svg') }, () => {})).rejects.toThrow(/--file "nope.csv": not among the evaluated files/);
-    await expect(runEvaluate({ ...tiny, model: 'svm' }, () => {})).rejects.toThrow(/--model: "svm" is not one of pca, ae, iforest, all/);
+    await expect(runEvaluate({ ...tiny, model: 'svm' }, () => {})).rejects.toThrow(/--model: "svm" is not one of pca, ae, iforest/);
     await expect(runEvaluate({ ...tiny, trainRows: undefined }, () => {})).rejects.toThrow(/needs --train-rows/);
     const bad = join(tmp, 'bad.csv');
     writeFileSync(bad, 'datetime;a;anomaly;changepoint\n2020-01-01 00:00:00;x;0;0\n');
