@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs as real peers: InfluxDB 1.x, Mosquitto, pymodbus (an
 # independent Modbus server), socat (RTU over a pty pair), Chromium (the editor test) and docker-compose
-# (offline compose validation). Idempotent: installs only what is missing. Needs root (or sudo) and apt.
+# (offline compose validation) and openssl (test certificates for the MQTT TLS tests). Idempotent: installs only what is missing. Needs root (or sudo) and apt.
 set -euo pipefail
-pkgs=(influxdb influxdb-client mosquitto mosquitto-clients python3-pymodbus python3-serial python3-serial-asyncio socat chromium docker-compose)
+pkgs=(influxdb influxdb-client mosquitto mosquitto-clients openssl python3-pymodbus python3-serial python3-serial-asyncio socat chromium docker-compose)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
