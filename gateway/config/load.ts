@@ -17,7 +17,8 @@ function syntaxProblem(e: YAMLError): ConfigProblem {
 
 /** Parses and validates YAML text; `fileName` names the source in every message. */
 export function parseConfig(text: string, fileName: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // merge: YAML 1.1 `<<: *defaults` keys, so many similar devices or tags can share their settings.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) throw new ConfigError(fileName, doc.errors.map(syntaxProblem));
   let value: unknown;
   try {

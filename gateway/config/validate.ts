@@ -86,6 +86,8 @@ export function validateConfig(value: unknown, options: ValidateOptions = {}): G
   const raw = cloneInput(value, source, '');
   if (!isMapping(raw)) throw new ConfigError(source, [{ path: '', message: `expected a mapping at the top level (got ${show(raw)})` }]);
 
+  // Top-level `x-…` keys are a place for YAML anchors (as in Docker Compose); they are not configuration.
+  for (const key of Object.keys(raw)) if (key.startsWith('x-')) delete raw[key];
   const { problems: envProblems, origins } = applyEnvOverrides(raw, options.env ?? {});
   const problems = [...envProblems];
   const shapeOk = validateGatewayShape(raw);

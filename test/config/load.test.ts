@@ -128,6 +128,26 @@ describe('loadConfig', () => {
     expect(err.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: YAML syntax error: `));
   });
 
+  it('lets devices share settings through anchors, merge keys and ignored top-level x- keys', () => {
+    const text = [
+      'x-pump: &pump { protocol: modbus-tcp, port: 5020, pollIntervalMs: 500, tags: [{ name: speed, address: 0 }] }',
+      'devices:',
+      '  - { <<: *pump, id: pump-1, host: 10.0.0.1 }',
+      '  - { <<: *pump, id: pump-2, host: 10.0.0.2, port: 502 }',
+    ].join('\n');
+    const shared = parseConfig(text, 'merge.yaml', {});
+    expect(Object.keys(shared)).not.toContain('x-pump');
+    expect(shared.devices.map((d) => d.protocol === 'modbus-tcp' && d.port)).toEqual([5020, 502]);
+    const inline = [
+      'devices:',
+      '  - &pump { protocol: modbus-tcp, id: pump-1, host: 10.0.0.1, port: 5020, pollIntervalMs: 500, tags: [{ name: speed, address: 0 }] }',
+      '  - { <<: *pump, id: pump-2, host: 10.0.0.2, port: 502 }',
+    ].join('\n');
+    const config = parseConfig(inline, 'merge.yaml', {});
+    expect(config.devices[1]).toMatchObject({ id: 'pump-2', host: '10.0.0.2', port: 502, pollIntervalMs: 500 });
+    expect(config.devices[1].tags).toEqual(config.devices[0].tags);
+  });
+
   it('rejects an alias bomb instead of expanding it', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 8; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
