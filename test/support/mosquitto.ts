@@ -13,7 +13,9 @@ export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 export interface MosquittoOptions {
   /** Keep sessions and retained messages on disk across restart(). */
   persistence?: boolean;
-  /** Extra lines for mosquitto.conf (e.g. TLS listener settings). */
+  /** false: clients must log in (give a password_file in extraConfig). Default true. */
+  allowAnonymous?: boolean;
+  /** Extra lines for mosquitto.conf, appended (e.g. a second, TLS listener; a password_file). */
   extraConfig?: string;
 }
 
@@ -35,7 +37,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const confPath = join(dir, 'mosquitto.conf');
   const lines = [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
+    `allow_anonymous ${opts.allowAnonymous === false ? 'false' : 'true'}`,
     // Started as root, mosquitto drops to user "mosquitto", which cannot write the temp dir: stay who we are.
     `user ${userInfo().username}`,
     `persistence ${opts.persistence ? 'true' : 'false'}`,
