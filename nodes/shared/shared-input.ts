@@ -1,6 +1,7 @@
 /**
  * What a connection config node (modbus-device, opcua-endpoint) does with the core Input it owns: register it in
- * the gateway's device registry, start it, show its status on every node that uses it, and release it on close.
+ * the gateway's device registry, start it on first use, show its status on every node that uses it, and release
+ * it on close.
  */
 import type { Input } from '../../gateway/core/pipeline.ts';
 import type { DeviceStatus, SampleBatch } from '../../gateway/core/sample.ts';
@@ -21,6 +22,7 @@ export class SharedInput<T extends Input = Input> {
   readonly #users = new Set<RedNode>();
   readonly #release: (() => void)[] = [];
   readonly #shown = new WeakMap<RedNode, string>();
+  #started = false;
 
   /** `create` builds the core input unless the registry already has one with this id and one of these protocols. */
   constructor(RED: NodeAPI, owner: RedNode, id: string, protocols: readonly DeviceStatus['protocol'][], create: () => T) {
@@ -40,7 +42,16 @@ export class SharedInput<T extends Input = Input> {
     }));
     if (this.adopted) return;
     this.#release.push(registry.register(this.input));
-    this.input.start().catch((err: Error) => owner.error(`device "${id}" failed to start: ${err.message}`));
+  }
+
+  /**
+   * Starts the input once its first user has added a group (as Node-RED's mqtt-broker connects on first use):
+   * the device then polls right after connecting instead of polling once before the connection is up.
+   */
+  ensureStarted(): void {
+    if (this.#started || this.adopted || this.failure) return;
+    this.#started = true;
+    this.input.start().catch((err: Error) => this.#owner.error(`device "${this.input.id}" failed to start: ${err.message}`));
   }
 
   /** A source node starts using the input: it gets the device status now and on each change. */
@@ -81,7 +92,7 @@ export class SharedInput<T extends Input = Input> {
   async close(): Promise<void> {
     for (const release of this.#release.splice(0)) release();
     this.#users.clear();
-    if (this.failure === undefined && !this.adopted) {
+    if (this.#started) {
       await this.input.stop().catch((err: Error) => this.#owner.warn(`device "${this.input.id}" did not stop cleanly: ${err.message}`));
     }
   }

@@ -49,6 +49,7 @@ export function runSourceNode<T extends Input, G extends { id: string; asset: st
   if (shared.adopted) return; // the gateway's own device already polls every tag of its config
   try {
     releases.push(spec.add(shared.input, group));
+    shared.ensureStarted();
   } catch (err) {
     node.status({ fill: 'red', shape: 'ring', text: `rejected by ${spec.configType}` });
     node.error(`${label}: ${(err as Error).message}`);
