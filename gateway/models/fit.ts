@@ -1,13 +1,15 @@
 /** One entry point over the families, for the CLI, on-device learning and the evaluation. */
 import { Autoencoder, fitAutoencoder } from './autoencoder.ts';
 import { fitIsolationForest, IsolationForest } from './iforest.ts';
+import { fitKnn, KnnModel } from './knn.ts';
 import { fitPca, PcaModel } from './pca.ts';
-import type { AnomalyModel, AutoencoderOptions, IsolationForestOptions, Matrix, ModelFamily, ModelParams, PcaOptions } from './types.ts';
+import type { AnomalyModel, AutoencoderOptions, IsolationForestOptions, KnnOptions, Matrix, ModelFamily, ModelParams, PcaOptions } from './types.ts';
 
 export interface FitOptions {
   pca?: PcaOptions;
   ae?: AutoencoderOptions;
   iforest?: IsolationForestOptions;
+  knn?: KnnOptions;
   /** Progress of the slow families, as a fraction in [0, 1]. */
   onProgress?: (fraction: number) => void;
 }
@@ -30,8 +32,13 @@ export async function fitModel(family: ModelFamily, X: Matrix, nRows: number, nC
         ...options.iforest,
         onProgress: (done, total) => { options.iforest?.onProgress?.(done, total); progress?.(done / total); },
       });
+    case 'knn': {
+      const model = fitKnn(X, nRows, nCols, options.knn);
+      progress?.(1);
+      return model;
+    }
     default:
-      throw new RangeError(`unknown model family '${String(family)}', expected one of pca, ae, iforest`);
+      throw new RangeError(`unknown model family '${String(family)}', expected one of pca, ae, iforest, knn`);
   }
 }
 
@@ -40,7 +47,8 @@ export function modelFromJSON(params: ModelParams): AnomalyModel {
     case 'pca': return new PcaModel(params);
     case 'ae': return new Autoencoder(params);
     case 'iforest': return new IsolationForest(params);
+    case 'knn': return new KnnModel(params);
     default:
-      throw new RangeError(`unknown model family '${String((params as { family?: unknown }).family)}', expected one of pca, ae, iforest`);
+      throw new RangeError(`unknown model family '${String((params as { family?: unknown }).family)}', expected one of pca, ae, iforest, knn`);
   }
 }

@@ -19,6 +19,8 @@ export type {
   AutoencoderParams,
   IsolationForestOptions,
   IsolationForestParams,
+  KnnOptions,
+  KnnParams,
   Matrix,
   ModelFamily,
   ModelParams,
@@ -35,6 +37,8 @@ export { fitPca, PcaModel } from './pca.ts';
 export { fitAutoencoder, Autoencoder } from './autoencoder.ts';
 /** fitIsolationForest(X, nRows, nCols, options) → IsolationForest. */
 export { fitIsolationForest, IsolationForest } from './iforest.ts';
+/** fitKnn(X, nRows, nCols, { k?, maxMemory? }) → KnnModel: distance to remembered normal rows (MSET-like). */
+export { fitKnn, KnnModel } from './knn.ts';
 /** fitModel(family, …) picks one of the above; modelFromJSON(params) rebuilds a model from its toJSON(). */
 export { fitModel, modelFromJSON, type FitOptions } from './fit.ts';
 /** Train a bundle from normal rows (the CLI's path), or learn a new asset's baseline in-process from live rows. */

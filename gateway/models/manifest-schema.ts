@@ -18,7 +18,7 @@ export const ModelManifest = Type.Object(
     name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),
     version: Type.String({ minLength: 1, description: 'Version of this model (the manifest format is `format`)' }),
     format: Type.Literal(1),
-    family: Type.Union([Type.Literal('pca'), Type.Literal('ae'), Type.Literal('iforest')]),
+    family: Type.Union([Type.Literal('pca'), Type.Literal('ae'), Type.Literal('iforest'), Type.Literal('knn')]),
     created: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T', description: 'ISO 8601 time of training' }),
     producer: Type.String(),
     description: Type.Optional(Type.String()),

@@ -54,10 +54,11 @@ function outputMeaning(model: AnomalyModel): ModelManifest['outputs'] {
       contributions: `per input: ${kind === 't2' ? '' : 'squared residual / Qlim'}${kind === 'combined' ? ' + ' : ''}${kind === 'q' ? '' : 'T² decomposition / T²lim'}; sums to score`,
     };
   }
-  return OUTPUT_MEANING[model.family as 'ae' | 'iforest'];
+  return OUTPUT_MEANING[model.family as 'ae' | 'iforest' | 'knn'];
 }
 
-const OUTPUT_MEANING: Record<'ae' | 'iforest', ModelManifest['outputs']> = {
+const OUTPUT_MEANING: Record<'ae' | 'iforest' | 'knn', ModelManifest['outputs']> = {
+  knn: { score: 'mean over the k nearest training rows of ‖z − m‖² / n', contributions: 'per input: mean of (z_j − m_j)² / n over those rows; sums to score' },
   ae: { score: 'mean squared reconstruction error of the z-scores', contributions: 'per input: squared reconstruction error / n; sums to score' },
   iforest: { score: '2^(−E[h]/c(ψ)), isolation forest anomaly score', contributions: 'score shared out by z_j² / Σ z²; sums to score' },
 };

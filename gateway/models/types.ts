@@ -7,8 +7,8 @@
  * alert can name the inputs that drive it.
  */
 
-export type ModelFamily = 'pca' | 'ae' | 'iforest';
-export const MODEL_FAMILIES: readonly ModelFamily[] = ['pca', 'ae', 'iforest'];
+export type ModelFamily = 'pca' | 'ae' | 'iforest' | 'knn';
+export const MODEL_FAMILIES: readonly ModelFamily[] = ['pca', 'ae', 'iforest', 'knn'];
 
 /** Training data: a row-major matrix. Float32 or Float64; nothing is copied unless it must be. */
 export type Matrix = Float32Array | Float64Array;
@@ -34,7 +34,7 @@ export interface AnomalyModel {
 }
 
 /** Serialisable parameters of any family (the `family` field tells which). */
-export type ModelParams = PcaParams | AutoencoderParams | IsolationForestParams;
+export type ModelParams = PcaParams | AutoencoderParams | IsolationForestParams | KnnParams;
 
 export interface NormalisationJSON {
   mean: number[];
@@ -135,4 +135,25 @@ export interface IsolationForestOptions {
   maxDepth?: number;
   seed?: number;
   onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * k nearest neighbours on z-scores: the model keeps (a stride sample of) the normal training rows as memory
+ * vectors, as MSET-style similarity models do. score = mean over the k nearest memory rows of ‖z − m‖² / n;
+ * contributions_j = mean over those rows of (z_j − m_j)² / n.
+ */
+export interface KnnParams {
+  family: 'knn';
+  normalisation: NormalisationJSON;
+  k: number;
+  /** Row-major rows × n memory vectors (z-scores). */
+  memory: number[];
+  rows: number;
+}
+
+export interface KnnOptions {
+  /** Neighbours averaged (default 3). */
+  k?: number;
+  /** Memory rows kept at most, an even stride through the training rows: half of them, capped at what fits in 48 KB. */
+  maxMemory?: number;
 }

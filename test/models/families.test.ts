@@ -71,3 +71,21 @@ describe('fitModel / modelFromJSON', () => {
     expect(() => modelFromJSON({ family: 'svm' } as never)).toThrow("unknown model family 'svm'");
   });
 });
+
+describe('fitKnn', () => {
+  it('scores a remembered row 0 with k = 1, and faulty rows far above normal ones', async () => {
+    const { fitKnn } = await import('../../gateway/models/index.ts');
+    const m = fitKnn(train.X, train.nRows, train.nCols, { k: 1 });
+    expect(m.params.rows).toBe(750); // every other training row
+    expect(m.score(train.X, 1)[0]).toBeCloseTo(0, 10); // row 0 is the first memory row
+    const faulty = withFault(train, 3, 2);
+    // Same plant (same seed), rows it has not seen.
+    const unseen = plantData(2000, 5).X.subarray(1500 * 5);
+    expect(mean(m.score(faulty, 500))).toBeGreaterThan(5 * mean(m.score(unseen, 500)));
+    const c = m.contributions(faulty, 200);
+    let top = 0;
+    for (let r = 0; r < 200; r++) if (c.subarray(r * 5, r * 5 + 5).every((v) => v <= c[r * 5 + 3])) top++;
+    expect(top / 200).toBeGreaterThan(0.8);
+    expect(() => fitKnn(train.X, 4, 5, { k: 3 })).toThrow('k = 3 needs at least 3 memory rows, the data gives 2');
+  });
+});

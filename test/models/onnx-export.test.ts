@@ -3,11 +3,13 @@
  * Tolerances, on |onnx − reference| ≤ tol · max(1, |reference|):
  *   float 1e-4 (float32 graph vs double reference);
  *   int8  PCA/AE 5e-2 (per-channel int8 weights; measured on SKAB ≤ 1e-2), iforest 5e-2 against the float reference
- *   and 1e-5 against the int8 reference (the same trees walked on int8 codes).
+ *   and 1e-5 against the int8 reference (the same trees walked on int8 codes); knn 5e-2 on scores, but its
+ *   contributions only to 0.3 with the top input agreeing on ≥ 90 % of rows: int8 memory rows can change which
+ *   neighbours are nearest, which moves the per-input split more than the total.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  fitAutoencoder, fitIsolationForest, fitPca, OnnxScorer, toOnnx, type AnomalyModel,
+  fitAutoencoder, fitIsolationForest, fitKnn, fitPca, OnnxScorer, toOnnx, type AnomalyModel,
 } from '../../gateway/models/index.ts';
 import { int8Scores, type IsolationForest } from '../../gateway/models/iforest.ts';
 import { decodeModel } from '../../gateway/models/onnx/graph.ts';
@@ -29,12 +31,25 @@ beforeAll(async () => {
   models.pca = fitPca(train.X, train.nRows, train.nCols);
   models.ae = await fitAutoencoder(train.X, train.nRows, train.nCols, { epochs: 15 });
   models.iforest = fitIsolationForest(train.X, train.nRows, train.nCols, { trees: 40, sampleSize: 64 });
+  models.knn = fitKnn(train.X, train.nRows, train.nCols);
 });
 
 const scorers: OnnxScorer[] = [];
 afterAll(async () => {
   for (const s of scorers) await s.dispose();
 });
+
+/** Share of rows whose largest contribution is on the same input in both. */
+function topInputAgreement(a: Float32Array, b: Float32Array): number {
+  const top = (c: Float32Array, r: number) => {
+    let best = 0;
+    for (let j = 1; j < 6; j++) if (c[r * 6 + j] > c[r * 6 + best]) best = j;
+    return best;
+  };
+  let same = 0;
+  for (let r = 0; r < N; r++) if (top(a, r) === top(b, r)) same++;
+  return same / N;
+}
 
 async function run(model: AnomalyModel, int8: boolean, opset?: number) {
   const bytes = toOnnx(model, { int8, opset });
@@ -44,7 +59,7 @@ async function run(model: AnomalyModel, int8: boolean, opset?: number) {
 }
 
 describe('toOnnx', () => {
-  for (const family of ['pca', 'ae', 'iforest']) {
+  for (const family of ['pca', 'ae', 'iforest', 'knn']) {
     for (const opset of [11, 13, 17, 21, 23]) {
       it(`exports ${family} at opset ${opset} with scores and contributions equal to the reference (rel ${FLOAT_TOL})`, async () => {
         const model = models[family];
@@ -61,7 +76,9 @@ describe('toOnnx', () => {
       const model = models[family];
       const out = await run(model, true);
       expect(worstRelative(out.score, model.score(X, N), INT8_TOL)).toBeLessThanOrEqual(1);
-      expect(worstRelative(out.contributions, model.contributions(X, N), INT8_TOL)).toBeLessThanOrEqual(1);
+      const ref = model.contributions(X, N);
+      expect(worstRelative(out.contributions, ref, family === 'knn' ? 0.3 : INT8_TOL)).toBeLessThanOrEqual(1);
+      expect(topInputAgreement(out.contributions, ref)).toBeGreaterThanOrEqual(0.9);
       // It really is int8: the graph carries int8 tensors.
       const graph = decodeModel(out.bytes).graph;
       const int8Tensors = graph.initializer.filter((t: { dataType: number }) => t.dataType === 3);
@@ -76,7 +93,7 @@ describe('toOnnx', () => {
   });
 
   it('separates faulty from normal rows in every variant', async () => {
-    for (const family of ['pca', 'ae', 'iforest']) {
+    for (const family of ['pca', 'ae', 'iforest', 'knn']) {
       for (const int8 of [false, true]) {
         const { score } = await run(models[family], int8);
         const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;

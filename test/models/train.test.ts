@@ -43,7 +43,7 @@ async function telltale(...args: string[]): Promise<{ out: string; err: string; 
 }
 
 describe('telltale train', () => {
-  for (const family of ['pca', 'ae', 'iforest']) {
+  for (const family of ['pca', 'ae', 'iforest', 'knn']) {
     it(`fits ${family} on the normal rows and writes float, int8 and a manifest with a calibrated threshold`, async () => {
       const out = join(root, `m-${family}`);
       const r = await telltale('train', '--data', csv, '--model', family, '--out', out, '--epochs', '5', '--trees', '16', '--no-progress');

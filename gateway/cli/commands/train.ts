@@ -26,6 +26,7 @@ interface TrainOptions {
   hidden?: string;
   trees?: string;
   sampleSize?: string;
+  neighbours?: string;
   seed: string;
   opset?: string;
   modelVersion: string;
@@ -70,6 +71,7 @@ async function train(opts: TrainOptions): Promise<void> {
       pca: { varianceKept: num(opts.variance, '--variance'), components: num(opts.components, '--components', true) },
       ae: { epochs: num(opts.epochs, '--epochs', true), hidden: num(opts.hidden, '--hidden', true), seed },
       iforest: { trees: num(opts.trees, '--trees', true), sampleSize: num(opts.sampleSize, '--sample-size', true), seed },
+      knn: { k: num(opts.neighbours, '--neighbours', true) },
     },
     calibration: {
       method: opts.calibration,
@@ -112,6 +114,7 @@ export function register(program: Command): void {
     .option('--hidden <n>', 'ae: hidden layer width')
     .option('--trees <n>', 'iforest: number of trees (default 50)')
     .option('--sample-size <n>', 'iforest: rows per tree (default 64)')
+    .option('--neighbours <k>', 'knn: neighbours averaged (default 3)')
     .option('--seed <n>', 'random seed (ae, iforest)', '1')
     .option('--opset <n>', 'ONNX opset, 13–23 (default 17)')
     .option('--model-version <v>', 'version written to the manifest', '1')

@@ -5,9 +5,11 @@
  */
 import { AE_TANH, type Autoencoder } from '../autoencoder.ts';
 import type { IsolationForest } from '../iforest.ts';
+import type { KnnModel } from '../knn.ts';
 import type { PcaModel } from '../pca.ts';
 import type { AnomalyModel } from '../types.ts';
 import { exportIsolationForest } from './export-iforest.ts';
+import { exportKnn } from './export-knn.ts';
 import { GraphBuilder } from './graph.ts';
 
 export const DEFAULT_OPSET = 17;
@@ -35,6 +37,7 @@ export function toOnnx(model: AnomalyModel, options: OnnxExportOptions = {}): Ui
     case 'pca': pcaNodes(g, model as PcaModel, z, int8); break;
     case 'ae': aeNodes(g, model as Autoencoder, z, int8); break;
     case 'iforest': exportIsolationForest(g, model as IsolationForest, z, int8); break;
+    case 'knn': exportKnn(g, model as KnnModel, z, int8); break;
     default: throw new RangeError(`toOnnx: unknown model family '${String(model.family)}'`);
   }
   g.output('score', ['N']);

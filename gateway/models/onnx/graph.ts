@@ -120,6 +120,15 @@ export class GraphBuilder {
     return out;
   }
 
+  /** Adds a node with several outputs (TopK, Split), all named by the caller. */
+  nodeOutputs(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): string[] {
+    this.nodes.push({
+      opType, domain: '', input: inputs, output: outputs, name: `${opType}_${this.nodes.length}`,
+      attribute: Object.entries(attrs).map(([k, v]) => encodeAttr(k, v)),
+    });
+    return outputs;
+  }
+
   /** ReduceSum over axis 1: axes became an input at opset 13. */
   reduceSumRows(input: string, keepdims: boolean, output?: string): string {
     if (this.opset >= 13) {
