@@ -3,3 +3,4 @@ export { calibrateThreshold, calibrateAssets, fitGpd, CalibrationError, type Cal
 export { AlertTracker, AlertPolicyError, topContributingTags, validatePolicy, type AlertEvent, type AlertPolicy, type Contributions, type TagContribution } from './alerts.ts';
 export { DriftWatcher, DriftError, type DriftEvent, type DriftOptions, type DriftStatistic } from './drift.ts';
 export { ScoreSmoother } from './smoothing.ts';
+export { AssetDetector, type Detection, type DetectorOptions } from './detector.ts';

@@ -3,7 +3,7 @@
  * exported to ONNX and scored by OnnxScorer → ScoreSmoother → threshold from calibrateThreshold on the training
  * scores → AlertTracker, whose open/closed state per row is the point-wise prediction.
  */
-import { AlertTracker } from '../detection/alerts.ts';
+import { AssetDetector } from '../detection/detector.ts';
 import { calibrateThreshold, type Calibration } from '../detection/calibration.ts';
 import { ScoreSmoother } from '../detection/smoothing.ts';
 import { FeatureWindow } from '../features/window.ts';
@@ -75,26 +75,34 @@ export async function evaluateTable(table: Table, trainRows: number, config: Eva
   } finally {
     await scorer.dispose();
   }
-  const smooth = new ScoreSmoother(config.smoothing).apply(raw);
-  const calibration = calibrateThreshold(smooth.subarray(0, nTrain), { ...config.calibration, ...config.calibrationByFamily?.[config.model] });
-  const tracker = new AlertTracker(table.relPath, {
-    openAbove: calibration.threshold,
-    closeBelow: calibration.threshold * config.alert.closeRatio,
+  // Training scores are smoothed the same way as the scores the threshold will be compared with.
+  const trainScores = new ScoreSmoother(config.smoothing).apply(raw.subarray(0, nTrain));
+  const calibration = calibrateThreshold(trainScores, { ...config.calibration, ...config.calibrationByFamily?.[config.model] });
+  const detector = new AssetDetector(table.relPath, {
+    threshold: calibration.threshold,
+    smoothing: config.smoothing,
+    closeRatio: config.alert.closeRatio,
     minOpenWindows: config.alert.minOpenWindows,
     minCloseWindows: config.alert.minCloseWindows,
   });
+  // The detector runs over the training windows too, so its smoothing state at the first test row is what a
+  // gateway that had been running all along would have; only the test rows are predictions.
   const nTest = table.rows - trainRows;
   const predictions = new Uint8Array(nTest);
-  for (let i = 0; i < nTest; i++) {
-    tracker.update(i, smooth[nTrain + i]);
-    predictions[i] = tracker.isOpen ? 1 : 0;
+  const scores = new Float64Array(nTest);
+  for (let i = 0; i < rows; i++) {
+    const d = detector.update(i, raw[i]);
+    if (i >= nTrain) {
+      scores[i - nTrain] = d.score;
+      predictions[i - nTrain] = d.anomalous ? 1 : 0;
+    }
   }
   const labels = table.labels?.subarray(trainRows);
   return {
     relPath: table.relPath,
     trainRows,
     timestamps: table.timestamps.slice(trainRows),
-    scores: smooth.slice(nTrain),
+    scores,
     predictions,
     labels,
     confusion: labels ? accumulate(emptyConfusion(), labels, predictions) : undefined,
