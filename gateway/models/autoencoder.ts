@@ -3,9 +3,9 @@
  * Hand-written forward/backward pass with Adam: no kept npm library trains a dense net in plain TypeScript
  * without native bindings or a GPU stack, and this net has four layers of at most a few dozen units.
  */
-import { checkMatrix, fitNormalisation, normalisationFromJSON, normalisationToJSON, outBuffer, seededRandom, standardise } from './normalise.ts';
-import { sumRows } from './pca.ts';
-import type { AnomalyModel, AutoencoderOptions, AutoencoderParams, Matrix, Normalisation } from './types.ts';
+import { ModelBase } from './model-base.ts';
+import { checkMatrix, fitNormalisation, normalisationToJSON, outBuffer, seededRandom, standardise } from './normalise.ts';
+import type { AutoencoderOptions, AutoencoderParams, Matrix } from './types.ts';
 
 /** Layer i uses tanh if true, else it is linear; the bottleneck and output are linear. */
 export const AE_TANH = [true, false, true, false] as const;
@@ -17,16 +17,14 @@ interface Layer {
   b: Float64Array;
 }
 
-export class Autoencoder implements AnomalyModel {
+export class Autoencoder extends ModelBase<AutoencoderParams> {
   readonly family = 'ae' as const;
-  readonly nInputs: number;
-  readonly normalisation: Normalisation;
+  /** Working copies of the weights (training updates these in place; toJSON reads them back). */
   readonly layers: Layer[];
   readonly sizes: number[];
 
   constructor(params: AutoencoderParams) {
-    this.normalisation = normalisationFromJSON(params.normalisation);
-    this.nInputs = this.normalisation.mean.length;
+    super(params);
     this.sizes = params.sizes;
     this.layers = params.layers.map((l, i) => ({
       nIn: params.sizes[i], nOut: params.sizes[i + 1], W: Float64Array.from(l.weights), b: Float64Array.from(l.bias),
@@ -63,11 +61,7 @@ export class Autoencoder implements AnomalyModel {
     return res;
   }
 
-  score(X: Matrix, nRows: number, out?: Float32Array): Float32Array {
-    return sumRows(this.contributions(X, nRows), nRows, this.nInputs, outBuffer(out, nRows, 'ae score'));
-  }
-
-  toJSON(): AutoencoderParams {
+  override toJSON(): AutoencoderParams {
     return {
       family: 'ae',
       normalisation: normalisationToJSON(this.normalisation),
@@ -164,5 +158,6 @@ export async function fitAutoencoder(X: Matrix, nRows: number, nCols: number, op
     // Yield so a gateway training in-process keeps serving its event loop.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return model;
+  // Rebuilt so `params` holds the trained weights, not the initial ones.
+  return new Autoencoder(model.toJSON());
 }

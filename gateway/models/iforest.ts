@@ -3,8 +3,9 @@
  * the ai.onnx.ml TreeEnsembleRegressor attributes. Hand-written: no kept npm isolation-forest package exposes its
  * trees' split features and thresholds, which the ONNX export needs.
  */
-import { checkMatrix, fitNormalisation, normalisationFromJSON, normalisationToJSON, outBuffer, seededRandom, standardise } from './normalise.ts';
-import type { AnomalyModel, IsolationForestOptions, IsolationForestParams, Matrix, Normalisation, TreeJSON } from './types.ts';
+import { ModelBase } from './model-base.ts';
+import { checkMatrix, fitNormalisation, normalisationToJSON, outBuffer, seededRandom, standardise } from './normalise.ts';
+import type { IsolationForestOptions, IsolationForestParams, Matrix, Normalisation, TreeJSON } from './types.ts';
 
 /** Average path length of an unsuccessful BST search among n points: c(n) = 2H(n−1) − 2(n−1)/n. */
 export function averagePathLength(n: number): number {
@@ -16,17 +17,12 @@ export function averagePathLength(n: number): number {
 /** Keeps contributions finite for a row exactly at the training mean (all z = 0). */
 export const CONTRIBUTION_EPS = 1e-12;
 
-export class IsolationForest implements AnomalyModel {
+export class IsolationForest extends ModelBase<IsolationForestParams> {
   readonly family = 'iforest' as const;
-  readonly nInputs: number;
-  readonly normalisation: Normalisation;
-  readonly params: IsolationForestParams;
   readonly normaliser: number;
 
   constructor(params: IsolationForestParams) {
-    this.params = params;
-    this.normalisation = normalisationFromJSON(params.normalisation);
-    this.nInputs = this.normalisation.mean.length;
+    super(params);
     this.normaliser = averagePathLength(params.sampleSize);
   }
 
@@ -46,7 +42,8 @@ export class IsolationForest implements AnomalyModel {
     return h;
   }
 
-  score(X: Matrix, nRows: number, out?: Float32Array): Float32Array {
+  /** Not the sum of the contributions' parts: computed directly, as the graph does, then shared out. */
+  override score(X: Matrix, nRows: number, out?: Float32Array): Float32Array {
     const res = outBuffer(out, nRows, 'iforest score');
     const h = this.meanPathLength(standardiseF32(X, nRows, this.normalisation), nRows);
     for (let r = 0; r < nRows; r++) res[r] = 2 ** (-h[r] / this.normaliser);
@@ -65,10 +62,6 @@ export class IsolationForest implements AnomalyModel {
       for (let j = 0; j < n; j++) res[r * n + j] = (score * Z[r * n + j] ** 2) / ss;
     }
     return res;
-  }
-
-  toJSON(): IsolationForestParams {
-    return this.params;
   }
 }
 

@@ -2,24 +2,19 @@
  * k-nearest-neighbour distance to remembered normal rows. Hand-written: the search is a brute-force scan of at
  * most a few hundred memory rows, which is exactly what the ONNX graph does too (Gemm distances + TopK).
  */
-import { checkMatrix, fitNormalisation, normalisationFromJSON, normalisationToJSON, outBuffer, standardise } from './normalise.ts';
-import { sumRows } from './pca.ts';
-import type { AnomalyModel, KnnOptions, KnnParams, Matrix, Normalisation } from './types.ts';
+import { ModelBase } from './model-base.ts';
+import { checkMatrix, fitNormalisation, normalisationToJSON, outBuffer, standardise } from './normalise.ts';
+import type { KnnOptions, KnnParams, Matrix } from './types.ts';
 
 /** Memory budget in bytes of float32 rows, so the float model stays under 64 KB with room for the graph. */
 const MEMORY_BUDGET = 48 * 1024;
 
-export class KnnModel implements AnomalyModel {
+export class KnnModel extends ModelBase<KnnParams> {
   readonly family = 'knn' as const;
-  readonly nInputs: number;
-  readonly normalisation: Normalisation;
-  readonly params: KnnParams;
   readonly memory: Float64Array;
 
   constructor(params: KnnParams) {
-    this.params = params;
-    this.normalisation = normalisationFromJSON(params.normalisation);
-    this.nInputs = this.normalisation.mean.length;
+    super(params);
     this.memory = Float64Array.from(params.memory);
   }
 
@@ -54,14 +49,6 @@ export class KnnModel implements AnomalyModel {
       }
     }
     return res;
-  }
-
-  score(X: Matrix, nRows: number, out?: Float32Array): Float32Array {
-    return sumRows(this.contributions(X, nRows), nRows, this.nInputs, outBuffer(out, nRows, 'knn score'));
-  }
-
-  toJSON(): KnnParams {
-    return this.params;
   }
 }
 

@@ -4,27 +4,24 @@
  * w = z·M' with M' = P Λ⁻¹ Pᵀ / t2Limit, contributions = r² + z∘w — so reference and graph agree term by term.
  */
 import { EigenvalueDecomposition, Matrix as MlMatrix } from 'ml-matrix';
-import { checkMatrix, fitNormalisation, normalisationFromJSON, normalisationToJSON, outBuffer, standardise } from './normalise.ts';
+import { ModelBase } from './model-base.ts';
+import { checkMatrix, fitNormalisation, normalisationToJSON, outBuffer, standardise } from './normalise.ts';
 import { quantileThreshold } from './threshold.ts';
-import type { AnomalyModel, Matrix, Normalisation, PcaOptions, PcaParams, PcaScoreKind } from './types.ts';
+import type { Matrix, PcaOptions, PcaParams, PcaScoreKind } from './types.ts';
 
 /** Eigenvalues below this (relative to the largest) are floored, so T² of a near-constant axis stays finite. */
 const MIN_EIGEN_RATIO = 1e-9;
 
-export class PcaModel implements AnomalyModel {
+export class PcaModel extends ModelBase<PcaParams> {
   readonly family = 'pca' as const;
-  readonly nInputs: number;
-  readonly normalisation: Normalisation;
-  readonly params: PcaParams;
   /** nInputs × nInputs row-major, the residual projector scaled by 1/√qLimit (zero for score 't2'). */
   readonly residualMatrix: Float64Array;
   /** nInputs × nInputs row-major, P Λ⁻¹ Pᵀ / t2Limit (zero for score 'q'). */
   readonly t2Matrix: Float64Array;
 
   constructor(params: PcaParams) {
-    this.params = params;
-    this.normalisation = normalisationFromJSON(params.normalisation);
-    const n = (this.nInputs = this.normalisation.mean.length);
+    super(params);
+    const n = this.nInputs;
     const { components: P, k, eigenvalues } = params;
     this.residualMatrix = new Float64Array(n * n);
     this.t2Matrix = new Float64Array(n * n);
@@ -90,23 +87,6 @@ export class PcaModel implements AnomalyModel {
     return res;
   }
 
-  score(X: Matrix, nRows: number, out?: Float32Array): Float32Array {
-    return sumRows(this.contributions(X, nRows), nRows, this.nInputs, outBuffer(out, nRows, 'pca score'));
-  }
-
-  toJSON(): PcaParams {
-    return this.params;
-  }
-}
-
-/** Score = sum of a row's contributions, accumulated in double precision. */
-export function sumRows(C: Float32Array, nRows: number, nCols: number, out: Float32Array): Float32Array {
-  for (let r = 0; r < nRows; r++) {
-    let s = 0;
-    for (let j = 0; j < nCols; j++) s += C[r * nCols + j];
-    out[r] = s;
-  }
-  return out;
 }
 
 export function fitPca(X: Matrix, nRows: number, nCols: number, options: PcaOptions = {}): PcaModel {
