@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ModbusClient } from '../gateway/acquisition/modbus/client.ts';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../gateway/simulator/index.ts';
+import { RegisterMap, startSimulator, SyntheticPlant, type Simulator, type SimulatorOptions } from '../gateway/simulator/index.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number): number => {
@@ -73,7 +73,8 @@ async function servedRates(): Promise<void> {
   const pyScript = fileURLToPath(new URL('../test/support/pymodbus_server.py', import.meta.url));
   await startChild('/usr/bin/python3', [pyScript, '--tcp', String(pyPort)], /READY/, pyPort);
   const regs = Math.min(125, 2 * tags);
-  const blocks = Array.from({ length: assets }, (_, a) => a * stride(2 * tags + 1, assets));
+  // The same map the child serves, built here only for its block addresses.
+  const blocks = new RegisterMap(new SyntheticPlant({ assets, tagsPerAsset: tags })).blocks.map((b) => b.holding);
   console.log(`Part 2: modbus-serial reading the scale simulator (${assets} x ${tags} tags, ticking at ${rate} Hz in its own process)`);
   console.log(`        vs pymodbus 3.0.0rc1 (same request size), ${regs} registers per request, ${seconds} s per run, runs interleaved`);
   // The machine is shared: interleave the two servers and report medians so load swings hit both alike.
@@ -100,12 +101,6 @@ async function servedRates(): Promise<void> {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];
-}
-
-/** The register map's block stride (round 100s when they fit), repeated here to address blocks without the map. */
-function stride(need: number, n: number): number {
-  for (const step of [100, 10, 1]) { const s = Math.ceil(need / step) * step; if (n * s <= 65536) return s; }
-  throw new RangeError('plant too big for one unit');
 }
 
 async function readLoop(port: number, blocks: number[], regs: number, secs: number): Promise<number> {
