@@ -78,6 +78,7 @@ describe('telltale evaluate', () => {
 
   it('does name the problem for bad input', async () => {
     await expect(runEvaluate({ ...tiny, file: 'nope.csv', plot: join(tmp, 'x.svg') }, () => {})).rejects.toThrow(/--file "nope.csv": not among the evaluated files/);
+    await expect(runEvaluate({ ...tiny, plot: join(tmp, 'x.png') }, () => {})).rejects.toThrow(/--plot ".*x\.png": only SVG is drawn/);
     await expect(runEvaluate({ ...tiny, model: 'svm' }, () => {})).rejects.toThrow(/--model: "svm" is not one of pca, ae, iforest/);
     await expect(runEvaluate({ ...tiny, trainRows: undefined }, () => {})).rejects.toThrow(/needs --train-rows/);
     const bad = join(tmp, 'bad.csv');

@@ -69,6 +69,9 @@ export async function runEvaluate(o: EvaluateOptions, print: (s: string) => void
     spec = { separator: o.separator ?? ',', timestampColumn: o.timestampColumn, labelColumn: o.labelColumn };
     trainRows = o.trainRows;
   }
+  if (o.plot !== undefined && !o.plot.toLowerCase().endsWith('.svg')) {
+    throw new DatasetError(`--plot ${JSON.stringify(o.plot)}: only SVG is drawn; name the file *.svg`);
+  }
   const families = o.model === 'all' ? [...MODEL_FAMILIES] : (list(o.model) ?? []);
   for (const f of families) {
     if (!MODEL_FAMILIES.includes(f as ModelFamily)) throw new DatasetError(`--model: ${JSON.stringify(f)} is not one of ${MODEL_FAMILIES.join(', ')}, all`);
