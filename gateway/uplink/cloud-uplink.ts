@@ -10,6 +10,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Socket } from 'node:net';
 import type { SampleBatch } from '../core/sample.ts';
 import { BandwidthMeter, type BandwidthReport } from './bandwidth.ts';
+import { ReconnectBackoff } from './reconnect-backoff.ts';
 import { loadTls, type UplinkConfig } from './config.ts';
 import { SCHEMA_VERSION, SqliteOutbox, type OutboxMessage, type OutboxStats, type OutboxStore } from './outbox.ts';
 import { SummaryAggregator, type UplinkAlert, type UplinkInput } from './summaries.ts';
@@ -33,6 +34,8 @@ export interface UplinkStatus {
   published: number;
   acknowledged: number;
   reconnects: number;
+  /** Wait before the next reconnect attempt (grows while the broker stays away). */
+  reconnectDelayMs: number;
   lastError?: string;
   bandwidth: BandwidthReport;
 }
@@ -40,6 +43,8 @@ export interface UplinkStatus {
 export type UplinkStatusListener = (s: { connected: boolean; queued: number }) => void;
 
 const RETRY_FAILED_MS = 1000;
+/** Cap of the reconnect backoff: a minute keeps an outage's recovery prompt without hammering the broker. */
+const RECONNECT_MAX_MS = 60_000;
 
 export class CloudUplink {
   readonly topics: { alerts: string; summaries: string; status: string };
@@ -54,6 +59,7 @@ export class CloudUplink {
   private readonly onError: (err: Error) => void;
   private readonly now: () => number;
   private readonly listeners = new Set<UplinkStatusListener>();
+  private readonly backoff: ReconnectBackoff;
   private client: MqttClient | undefined;
   private summaryTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -76,6 +82,7 @@ export class CloudUplink {
     if (!opts.store && !path) throw new Error('uplink.outbox.path: an outbox file is required');
     this.outbox = opts.store ?? new SqliteOutbox({ path: path!, maxMessages: opts.config.outbox.maxMessages, site: opts.site, gateway: opts.gateway, now: this.now });
     this.meter = new BandwidthMeter(this.now);
+    this.backoff = new ReconnectBackoff({ initialMs: opts.config.reconnectPeriodMs, maxMs: Math.max(opts.config.reconnectPeriodMs, RECONNECT_MAX_MS) });
     this.aggregator = new SummaryAggregator(this.now());
     this.onError = opts.onError ?? (() => undefined);
   }
@@ -100,6 +107,7 @@ export class CloudUplink {
     this.client.on('connect', () => this.onConnect());
     this.client.on('close', () => this.onClose());
     this.client.on('reconnect', () => { this.m.reconnects += 1; });
+    this.backoff.attach(this.client, (why) => this.fail(new Error(`uplink: ${why}`)));
     this.client.on('error', (err) => this.fail(new Error(`uplink ${this.cfg.url}: ${err.message}`, { cause: err })));
     this.client.on('packetsend', () => this.countUplinkBytes());
     this.summaryTimer = setInterval(() => this.flushSummaries(), this.cfg.summaryPeriodMs);
@@ -149,6 +157,7 @@ export class CloudUplink {
       published: this.m.published,
       acknowledged: this.m.acknowledged,
       reconnects: this.m.reconnects,
+      reconnectDelayMs: this.backoff.delayMs,
       ...(this.m.lastError !== undefined ? { lastError: this.m.lastError } : {}),
       bandwidth: this.meter.report(),
     };
