@@ -25,3 +25,15 @@ describe('parseFaultSchedule', () => {
     expect(() => loadFaultSchedule('/nonexistent/faults.yaml')).toThrow('/nonexistent/faults.yaml: cannot read the fault schedule (ENOENT)');
   });
 });
+
+describe('faults.sample.yaml', () => {
+  it('is a valid schedule for the default pump station', async () => {
+    const { PumpStation } = await import('../../gateway/simulator/plant/pump-station.ts');
+    const file = new URL('../../gateway/simulator/faults.sample.yaml', import.meta.url).pathname;
+    const faults = loadFaultSchedule(file);
+    expect(faults.map((f) => f.kind)).toEqual(['bearing-wear', 'valve-closing', 'cavitation', 'imbalance']);
+    const plant = new PumpStation({ faults, startMs: 0 });
+    for (let i = 0; i < 310; i++) plant.step(1);
+    expect(plant.groundTruth().filter((g) => g.active).map((g) => `${g.asset}:${g.kind}`)).toEqual(['pump-1:valve-closing', 'pump-2:bearing-wear']);
+  });
+});
