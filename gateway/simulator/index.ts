@@ -98,7 +98,7 @@ export function createPlant(opts: SimulatorOptions): Plant {
 export function plannedGatewayConfig(opts: SimulatorOptions, config: GatewayConfigOptions = {}): GatewayConfig {
   const plant = createPlant(opts);
   const map = new RegisterMap(plant, opts.order ?? 'ABCD');
-  const host = opts.host ?? '127.0.0.1';
+  const host = dialable(opts.host ?? '127.0.0.1');
   const opcuaEndpoint = opts.opcua ? `opc.tcp://${host}:${opts.opcua.port}` : undefined;
   return simulatorGatewayConfig(plant, map, { host, modbusPort: opts.modbusPort || 5020, unitId: opts.unitId ?? 1, order: opts.order ?? 'ABCD', opcuaEndpoint }, config);
 }
@@ -121,7 +121,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     await modbus.close();
     throw e;
   }
-  const endpoints: SimulatorEndpoints = { host, modbusPort: modbus.port, unitId, order, opcuaEndpoint: opcua?.endpointUrl };
+  const endpoints: SimulatorEndpoints = { host: dialable(host), modbusPort: modbus.port, unitId, order, opcuaEndpoint: opcua?.endpointUrl };
   let ticks = 0;
   let droppedTicks = 0;
   const dt = 1 / rate;
@@ -177,6 +177,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       await Promise.allSettled([modbus.close(), opcua?.close()]);
     },
   };
+}
+
+/** A gateway cannot usefully dial a wildcard listen address; on the same machine loopback reaches it. */
+function dialable(host: string): string {
+  return host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
 }
 
 async function startOpcUa(plant: Plant, host: string, o: { port: number; pkiDir?: string }): Promise<PlantOpcUaServer> {

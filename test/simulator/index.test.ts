@@ -4,7 +4,7 @@ import { decodeRaw } from '../../gateway/acquisition/modbus/codec.ts';
 import type { ModbusClient } from '../../gateway/acquisition/modbus/client.ts';
 import { GatewayConfig } from '../../gateway/config/schema.ts';
 import { validateConfig } from '../../gateway/config/validate.ts';
-import { plantValue, startSimulator, type Simulator } from '../../gateway/simulator/index.ts';
+import { plannedGatewayConfig, plantValue, startSimulator, type Simulator } from '../../gateway/simulator/index.ts';
 import { closeClient, connectClient, readFloats } from './wire.ts';
 
 describe('startSimulator (pump station)', () => {
@@ -142,5 +142,14 @@ describe('startSimulator (running)', () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+describe('plannedGatewayConfig', () => {
+  it('gives the config of a simulator not started yet, dialling loopback for a wildcard listen address', () => {
+    const config = plannedGatewayConfig({ host: '0.0.0.0', modbusPort: 5020, assets: 2, order: 'DCBA' });
+    expect(config.devices[0]).toMatchObject({ protocol: 'modbus-tcp', host: '127.0.0.1', port: 5020, order: 'DCBA' });
+    expect(config.devices[0].tags).toHaveLength(2 * 11);
+    expect(validateConfig(config).devices).toHaveLength(1);
   });
 });

@@ -86,6 +86,10 @@ async function run(o: SimulateOptions): Promise<void> {
   }
   const sim = await startSimulator(opts);
   process.stdout.write(`${describe(sim).join('\n')}\n`);
+  if (o.replay !== undefined && o.speed > o.rate) {
+    // SKAB rows are ~1 s apart: more recorded seconds per tick than that and rows are skipped on the wire.
+    process.stdout.write(`note: --speed ${o.speed} at --rate ${o.rate} serves only about every ${Math.ceil(o.speed / o.rate)}th row of 1-s data; use --rate ${Math.ceil(o.speed)} to serve them all\n`);
+  }
   // Report ground-truth changes (scheduled faults starting and ending) once a second.
   let last = sim.groundTruth().map((g) => g.code);
   const watch = setInterval(() => {
