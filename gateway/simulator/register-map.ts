@@ -76,7 +76,7 @@ export class RegisterMap {
         const raw = Math.round(x / int16Scale[k]);
         encodeRaw(raw < INT16_MIN ? INT16_MIN : raw > INT16_MAX ? INT16_MAX : raw, input, b.input + k, 'int16', order);
       }
-      holding[b.holding + this.faultCodeOffset] = plant.faultCode[a];
+      encodeRaw(plant.faultCode[a], holding, b.holding + this.faultCodeOffset, 'uint16', order);
       discrete[b.discrete] = plant.faultCode[a] !== 0 ? 1 : 0;
       for (let j = 0; j < boolIdx.length; j++) discrete[b.discrete + 1 + j] = v[row + boolIdx[j]] !== 0 ? 1 : 0;
     }
