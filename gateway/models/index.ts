@@ -54,6 +54,9 @@ export { OnnxScorer, ModelLoadError, type OnnxScorerOptions, type ScoreResult } 
 /** BatchScorer: many callers (assets) → one session.run per batch, bounded by maxBatch rows and maxWaitMs. */
 export { BatchScorer, type BatchScorerOptions } from './batch-scorer.ts';
 
+/** openModel(bundleDir | manifest | .onnx, { int8? }) → { scorer, inputNames, threshold, manifest }: for hosts. */
+export { openModel, type OpenModelOptions, type OpenedModel } from './open.ts';
+
 /**
  * Model bundles on disk: `<name>.onnx`, `<name>.int8.onnx`, `<name>.manifest.json` (and `<name>.params.json`, the
  * TypeScript parameters). readModelBundle(dir | manifestPath) checks sha256 and size of each .onnx.

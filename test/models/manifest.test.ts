@@ -78,3 +78,22 @@ describe('writeModelBundle / readModelBundle', () => {
       .rejects.toThrow('1 input names for a model of 3 inputs');
   });
 });
+
+describe('openModel', () => {
+  it('opens a verified bundle with the variant’s threshold, or a bare .onnx without one', async () => {
+    const { openModel } = await import('../../gateway/models/index.ts');
+    const dir = join(root, 'open');
+    await writeModelBundle(dir, 'o', fitPca(data.X, data.nRows, data.nCols), { ...info, threshold: { value: 2, method: 'q', int8Value: 2.1 } });
+    const float = await openModel(dir);
+    const int8 = await openModel(join(dir, 'o.manifest.json'), { int8: true });
+    const bare = await openModel(join(dir, 'o.int8.onnx'));
+    expect([float.threshold, int8.threshold, bare.threshold]).toEqual([2, 2.1, undefined]);
+    expect(float.inputNames).toEqual(names);
+    expect(bare.inputNames).toEqual(['input0', 'input1', 'input2']);
+    const X = Float32Array.from(data.X);
+    const a = await int8.scorer.run(X, 3);
+    const b = await bare.scorer.run(X, 3);
+    expect(Array.from(a.score)).toEqual(Array.from(b.score));
+    for (const m of [float, int8, bare]) await m.scorer.dispose();
+  });
+});
