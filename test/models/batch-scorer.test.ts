@@ -57,3 +57,15 @@ describe('BatchScorer', () => {
     expect(() => new BatchScorer(scorer, { maxBatch: 0 })).toThrow('maxBatch must be a positive integer');
   });
 });
+
+describe('BatchScorer failures', () => {
+  it('rejects every caller of a batch whose run fails', async () => {
+    const own = await OnnxScorer.create(toOnnx(model));
+    const batcher = new BatchScorer(own, { maxBatch: 100, maxWaitMs: 1 });
+    await own.dispose();
+    const calls = [batcher.score(rows(0, 1), 1), batcher.score(rows(1, 2), 2)];
+    for (const c of calls) await expect(c).rejects.toThrow('scorer was disposed');
+    expect(batcher.stats.batches).toBe(1);
+    batcher.close();
+  });
+});
