@@ -14,6 +14,7 @@ import { ReconnectBackoff } from './reconnect-backoff.ts';
 import { loadTls, type UplinkConfig } from './config.ts';
 import { SCHEMA_VERSION, SqliteOutbox, type OutboxMessage, type OutboxStats, type OutboxStore } from './outbox.ts';
 import { SummaryAggregator, type UplinkAlert, type UplinkInput } from './summaries.ts';
+import { SparkplugSession } from './sparkplug/session.ts';
 
 export interface CloudUplinkOptions {
   config: UplinkConfig;
@@ -22,6 +23,8 @@ export interface CloudUplinkOptions {
   /** Outbox file (config.outbox.path wins); ignored when `store` is given. */
   outboxPath?: string;
   store?: OutboxStore;
+  /** Send Sparkplug B (group = site unless given, edge node = gateway, device = asset) instead of JSON topics. */
+  sparkplug?: { group?: string };
   onError?: (err: Error) => void;
   now?: () => number;
 }
@@ -60,6 +63,7 @@ export class CloudUplink {
   private readonly now: () => number;
   private readonly listeners = new Set<UplinkStatusListener>();
   private readonly backoff: ReconnectBackoff;
+  private readonly sparkplug: SparkplugSession | undefined;
   private client: MqttClient | undefined;
   private summaryTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -81,6 +85,10 @@ export class CloudUplink {
     const path = opts.config.outbox.path ?? opts.outboxPath;
     if (!opts.store && !path) throw new Error('uplink.outbox.path: an outbox file is required');
     this.outbox = opts.store ?? new SqliteOutbox({ path: path!, maxMessages: opts.config.outbox.maxMessages, site: opts.site, gateway: opts.gateway, now: this.now });
+    if (opts.sparkplug) {
+      if (!path) throw new Error('uplink: Sparkplug B needs an outbox file to keep its bdSeq in');
+      this.sparkplug = new SparkplugSession({ group: opts.sparkplug.group ?? opts.site, edge: opts.gateway, statePath: path });
+    }
     this.meter = new BandwidthMeter(this.now);
     this.backoff = new ReconnectBackoff({ initialMs: opts.config.reconnectPeriodMs, maxMs: Math.max(opts.config.reconnectPeriodMs, RECONNECT_MAX_MS) });
     this.aggregator = new SummaryAggregator(this.now());
@@ -101,12 +109,16 @@ export class CloudUplink {
       ...(this.cfg.username !== undefined ? { username: this.cfg.username } : {}),
       ...(this.cfg.password !== undefined ? { password: this.cfg.password } : {}),
       ...tls,
-      will: { topic: this.topics.status, payload: Buffer.from(this.statusPayload('offline')), qos: 1, retain: true },
+      will: this.will(),
     };
     this.client = mqtt.connect(this.cfg.url, options);
     this.client.on('connect', () => this.onConnect());
     this.client.on('close', () => this.onClose());
-    this.client.on('reconnect', () => { this.m.reconnects += 1; });
+    this.client.on('reconnect', () => {
+      this.m.reconnects += 1;
+      // Sparkplug: every CONNECT carries a new bdSeq in its NDEATH will.
+      if (this.sparkplug && this.client) this.client.options.will = this.will();
+    });
     this.backoff.attach(this.client, (why) => this.fail(new Error(`uplink: ${why}`)));
     this.client.on('error', (err) => this.fail(new Error(`uplink ${this.cfg.url}: ${err.message}`, { cause: err })));
     this.client.on('packetsend', () => this.countUplinkBytes());
@@ -188,13 +200,24 @@ export class CloudUplink {
     this.outbox.ackMany(this.acked.splice(0));
     const c = this.client;
     if (c?.connected) {
+      const death = this.sparkplug ? this.sparkplug.death(this.now()) : { topic: this.topics.status, payload: this.statusPayload('offline') };
       await Promise.race([
-        c.publishAsync(this.topics.status, this.statusPayload('offline'), { qos: 1, retain: true }).catch(() => undefined),
+        c.publishAsync(death.topic, death.payload, { qos: 1, retain: !this.sparkplug }).catch(() => undefined),
         new Promise((r) => setTimeout(r, 2000)),
       ]);
     }
     await c?.endAsync(true).catch(() => undefined);
     this.outbox.close();
+    this.sparkplug?.close();
+  }
+
+  private will(): NonNullable<IClientOptions['will']> {
+    if (this.sparkplug) {
+      this.sparkplug.nextBdSeq();
+      const d = this.sparkplug.death(this.now());
+      return { topic: d.topic, payload: d.payload, qos: 1, retain: false };
+    }
+    return { topic: this.topics.status, payload: Buffer.from(this.statusPayload('offline')), qos: 1, retain: true };
   }
 
   private statusPayload(state: 'online' | 'offline'): string {
@@ -205,8 +228,11 @@ export class CloudUplink {
     const c = this.client!;
     this.stream = c.stream as unknown as Socket;
     this.streamCounted = 0;
-    c.publish(this.topics.status, this.statusPayload('online'), { qos: 1, retain: true }, (err) => {
-      if (err) this.fail(new Error(`uplink: birth status not acknowledged: ${err.message}`));
+    const birth = this.sparkplug
+      ? this.sparkplug.birth(this.now())
+      : { topic: this.topics.status, payload: this.statusPayload('online') };
+    c.publish(birth.topic, birth.payload, { qos: 1, retain: !this.sparkplug }, (err) => {
+      if (err) this.fail(new Error(`uplink: birth not acknowledged: ${err.message}`));
     });
     this.emitStatus();
     this.pump();
@@ -229,7 +255,17 @@ export class CloudUplink {
   private publish(c: MqttClient, msg: OutboxMessage): void {
     this.inFlight += 1;
     this.m.published += 1;
-    c.publish(msg.topic, msg.payload, { qos: 1, properties: { userProperties: { boot: this.boot }, contentType: 'application/json' } }, (err) => {
+    let topic: string = msg.topic;
+    let payload: string | Buffer = msg.payload;
+    let contentType = 'application/json';
+    if (this.sparkplug) {
+      const parts = this.sparkplug.data(msg, this.now());
+      // The DBIRTH a device needs goes first on the same connection, so it arrives before the DDATA.
+      for (const p of parts.slice(0, -1)) c.publish(p.topic, p.payload, { qos: 1 });
+      ({ topic, payload } = parts[parts.length - 1]);
+      contentType = 'application/x-protobuf';
+    }
+    c.publish(topic, payload, { qos: 1, properties: { userProperties: { boot: this.boot }, contentType } }, (err) => {
       this.inFlight -= 1;
       if (this.stopped) return;
       if (err) {

@@ -1,0 +1,128 @@
+/**
+ * Sparkplug B framing of the uplink: the gateway is an edge node (group = site, edge node = gateway), each asset a
+ * device. Per MQTT connection: NDEATH as the will and NBIRTH first, both with the same bdSeq (kept on disk, +1 per
+ * connect); then each outbox message becomes a DDATA of its asset, preceded by a DBIRTH whenever the asset has not
+ * been born in this session or brings metrics its birth did not declare. seq runs 0..255 from the NBIRTH.
+ * Messages stored before the current session started are replayed: their metrics carry is_historical.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { openStore } from '../../outputs/sqlite-store.ts';
+import type { OutboxMessage } from '../outbox.ts';
+import type { AssetSummary, Stat } from '../summaries.ts';
+import { DataType, encodePayload, type SpMetric } from './schema.ts';
+
+export const NAMESPACE = 'spBv1.0';
+
+export interface SpMessage { topic: string; payload: Buffer }
+
+export class SparkplugSession {
+  readonly group: string;
+  readonly edge: string;
+  private readonly db: DatabaseSync;
+  private bdSeq: number;
+  private seq = 0;
+  private started = 0;
+  private born = new Map<string, Map<string, SpMetric>>();
+
+  constructor(opts: { group: string; edge: string; statePath: string }) {
+    this.group = opts.group;
+    this.edge = opts.edge;
+    // FULL: a bdSeq reused after a power cut would let a host match an old death to the new birth.
+    this.db = openStore(opts.statePath, 'full');
+    this.db.exec('CREATE TABLE IF NOT EXISTS sparkplug_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+    const row = this.db.prepare(`SELECT value FROM sparkplug_state WHERE key = 'bdSeq'`).get() as { value: number } | undefined;
+    this.bdSeq = row ? Number(row.value) : -1;
+  }
+
+  topic(type: 'NBIRTH' | 'NDEATH' | 'DBIRTH' | 'DDATA', device?: string): string {
+    return `${NAMESPACE}/${this.group}/${type}/${this.edge}${device ? `/${device}` : ''}`;
+  }
+
+  /** The bdSeq of the connection about to be made (0..255, +1 per connect, persisted). */
+  nextBdSeq(): number {
+    this.bdSeq = (this.bdSeq + 1) % 256;
+    this.db.prepare(`INSERT INTO sparkplug_state (key, value) VALUES ('bdSeq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(this.bdSeq);
+    return this.bdSeq;
+  }
+
+  get currentBdSeq(): number { return this.bdSeq; }
+
+  /** NDEATH for the will (and for a clean stop), carrying the current bdSeq. */
+  death(now: number): SpMessage {
+    return { topic: this.topic('NDEATH'), payload: Buffer.from(encodePayload({ timestamp: now, metrics: [{ name: 'bdSeq', datatype: DataType.UInt64, value: this.bdSeq }] })) };
+  }
+
+  /** Starts a session at connect: the NBIRTH (seq 0); devices are born again on their next data. */
+  birth(now: number): SpMessage {
+    this.started = now;
+    this.seq = 0;
+    this.born = new Map();
+    const metrics: SpMetric[] = [
+      { name: 'bdSeq', datatype: DataType.UInt64, value: this.bdSeq },
+      { name: 'Node Control/Rebirth', datatype: DataType.Boolean, value: false },
+    ];
+    return { topic: this.topic('NBIRTH'), payload: Buffer.from(encodePayload({ timestamp: now, seq: 0, metrics })) };
+  }
+
+  /** The DDATA for one outbox message, after the DBIRTH it needs (if any). */
+  data(msg: OutboxMessage, now: number): SpMessage[] {
+    const body = JSON.parse(msg.payload) as { createdAt: number; alert?: Record<string, unknown>; summary?: AssetSummary };
+    const historical = body.createdAt < this.started;
+    const asset = String(body.alert?.asset ?? body.summary?.asset ?? 'gateway');
+    const metrics = body.alert ? alertMetrics(body.alert) : body.summary ? summaryMetrics(body.summary) : [];
+    const out: SpMessage[] = [];
+    const known = this.born.get(asset);
+    if (!known || metrics.some((m) => !known.has(m.name))) {
+      const all = new Map(known ?? []);
+      for (const m of metrics) all.set(m.name, m);
+      this.born.set(asset, all);
+      out.push({ topic: this.topic('DBIRTH', asset), payload: Buffer.from(encodePayload({ timestamp: now, seq: this.nextSeq(), metrics: [...all.values()] })) });
+    }
+    const marked = historical ? metrics.map((m) => ({ ...m, isHistorical: true })) : metrics;
+    out.push({ topic: this.topic('DDATA', asset), payload: Buffer.from(encodePayload({ timestamp: now, seq: this.nextSeq(), metrics: marked })) });
+    return out;
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) % 256;
+    return this.seq;
+  }
+}
+
+function alertMetrics(a: Record<string, unknown>): SpMetric[] {
+  const ts = typeof a.ts === 'number' ? a.ts : undefined;
+  const at = ts === undefined ? {} : { timestamp: ts };
+  const out: SpMetric[] = [
+    { name: 'Alert/Id', datatype: DataType.String, value: String(a.id), ...at },
+    { name: 'Alert/State', datatype: DataType.String, value: String(a.kind), ...at },
+  ];
+  if (typeof a.score === 'number' && Number.isFinite(a.score)) out.push({ name: 'Alert/Score', datatype: DataType.Double, value: a.score, ...at });
+  return out;
+}
+
+function statMetrics(prefix: string, s: Stat, timestamp: number): SpMetric[] {
+  return [
+    { name: `${prefix}/Count`, datatype: DataType.Int64, value: s.count, timestamp },
+    { name: `${prefix}/Mean`, datatype: DataType.Double, value: s.mean, timestamp },
+    { name: `${prefix}/Min`, datatype: DataType.Double, value: s.min, timestamp },
+    { name: `${prefix}/Max`, datatype: DataType.Double, value: s.max, timestamp },
+  ];
+}
+
+function summaryMetrics(s: AssetSummary): SpMetric[] {
+  const t = s.to;
+  const out: SpMetric[] = [
+    { name: 'Summary/Periods', datatype: DataType.Int64, value: s.periods, timestamp: t },
+    { name: 'Summary/From', datatype: DataType.UInt64, value: s.from, timestamp: t },
+    { name: 'Alerts/Opened', datatype: DataType.Int64, value: s.alerts.opened, timestamp: t },
+    { name: 'Alerts/Closed', datatype: DataType.Int64, value: s.alerts.closed, timestamp: t },
+  ];
+  if (s.score) out.push(...statMetrics('Score', s.score, t));
+  if (s.health) out.push(...statMetrics('Health', s.health, t));
+  for (const [name, st] of Object.entries(s.features)) out.push(...statMetrics(`Features/${name}`, st, t));
+  return out;
+}
