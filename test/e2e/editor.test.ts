@@ -61,8 +61,9 @@ describe('Telltale nodes in the Node-RED editor', () => {
       RED.editor.edit(RED.nodes.node('modbus.plc.pump-1'));
     });
     await page.waitForSelector('#node-input-tag-container li');
-    expect(await page.$$eval('#node-input-tag-container .tag-name', (els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(['vibration_rms', 'running']);
+    expect(await page.$$eval('#node-input-tag-container .tag-name', (els) => els.map((e) => (e as unknown as { value: string }).value))).toEqual(['vibration_rms', 'running']);
     await page.click('#node-dialog-ok');
+    await page.waitForFunction(() => !(globalThis as any).document.querySelector('.red-ui-tray'));
     const tags = await page.evaluate(() => (globalThis as any).RED.nodes.node('modbus.plc.pump-1').tags);
     expect(tags[0]).toMatchObject({ name: 'vibration_rms', table: 'holding', address: 0, type: 'float32', scale: 1, unit: 'mm/s' });
     expect(tags[1]).toMatchObject({ name: 'running', table: 'coil', type: 'bool' });
@@ -85,12 +86,15 @@ describe('Telltale nodes in the Node-RED editor', () => {
       RED.editor.edit(RED.nodes.node('opcua.ua.pump-1'));
     });
     await page.waitForSelector('#node-input-tag-container .tag-nodeId');
-    expect(await page.$eval('#node-input-tag-container .tag-nodeId', (e) => (e as HTMLInputElement).value)).toBe('ns=1;s=pump-1.pressure');
+    expect(await page.$eval('#node-input-tag-container .tag-nodeId', (e) => (e as unknown as { value: string }).value)).toBe('ns=1;s=pump-1.pressure');
     await page.click('#node-dialog-cancel');
+    const traysClosed = () => page.waitForFunction(() => !(globalThis as any).document.querySelector('.red-ui-tray'));
+    await traysClosed();
     for (const id of ['cfg.plc', 'cfg.ua']) {
       await page.evaluate((cid) => (globalThis as any).RED.editor.editConfig('', (globalThis as any).RED.nodes.node(cid).type, cid), id);
       await page.waitForSelector('#node-config-dialog-ok');
       await page.click('#node-config-dialog-cancel');
+      await traysClosed();
     }
     expect(pageErrors).toEqual([]);
   });
