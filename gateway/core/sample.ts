@@ -28,6 +28,9 @@ export interface SampleBatch {
   values: Record<string, TagValue>;
   /** Tag name → quality (same keys as values). */
   quality: Record<string, Quality>;
+  /** Bytes received from the device for this batch (protocol frames), when the input counts them; the uplink's
+   * bandwidth accounting (bytes from devices vs bytes sent upstream) uses it, else an estimate. */
+  wireBytes?: number;
 }
 
 export type ConnectionState = 'connecting' | 'connected' | 'backoff' | 'disconnected' | 'stopped';

@@ -30,7 +30,7 @@ function valueBytes(v: TagValue): number {
   return 0;
 }
 
-export function estimateBatchBytes(b: SampleBatch & { wireBytes?: number }): number {
+export function estimateBatchBytes(b: SampleBatch): number {
   if (typeof b.wireBytes === 'number') return b.wireBytes;
   let n = 0;
   for (const k in b.values) n += valueBytes(b.values[k]);
