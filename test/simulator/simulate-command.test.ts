@@ -45,7 +45,7 @@ describe('telltale simulate', () => {
     expect((await client.readHoldingRegisters(120, 1)).data[0]).toBe(2);
     expect((await client.readDiscreteInputs(0, 1)).data[0]).toBe(false);
     await closeClient(client);
-    await waitFor(() => p.output().includes('fault ON  pump-2: cavitation (code 2)'), 10_000, 'the fault line');
+    await waitFor(() => p.output().includes('fault ON  pump-2: cavitation (fault_code 2) since'), 10_000, 'the fault line');
     p.child.kill('SIGTERM');
     expect(await exitOf(p)).toBe(0);
     expect(p.output()).toMatch(/SIGTERM: stopping the simulator \(\d+ ticks, \d+ Modbus requests served\)/);

@@ -3,7 +3,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { WORD_ORDERS } from '../../acquisition/modbus/config.ts';
 import type { WordOrder } from '../../acquisition/modbus/codec.ts';
-import { loadFaultSchedule, plannedGatewayConfig, startSimulator, type GroundTruth, type Simulator, type SimulatorOptions } from '../../simulator/index.ts';
+import { createInterface } from 'node:readline';
+import { CONSOLE_HELP, describeGroundTruth, runConsoleCommand } from '../../simulator/console.ts';
+import { loadFaultSchedule, plannedGatewayConfig, startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/index.ts';
 
 interface SimulateOptions {
   host: string;
@@ -74,10 +76,6 @@ export function describe(sim: Simulator): string[] {
   return lines;
 }
 
-function describeFault(g: GroundTruth): string {
-  return g.active ? `fault ON  ${g.asset}: ${g.kind} (code ${g.code}) since ${new Date(g.onsetMs ?? 0).toISOString()}` : `fault OFF ${g.asset}`;
-}
-
 async function run(o: SimulateOptions): Promise<void> {
   const opts = simulatorOptions(o);
   if (o.printConfig) {
@@ -95,18 +93,36 @@ async function run(o: SimulateOptions): Promise<void> {
   const watch = setInterval(() => {
     const now = sim.groundTruth();
     now.forEach((g, a) => {
-      if (g.code !== last[a]) process.stdout.write(`${describeFault(g)}\n`);
+      if (g.code !== last[a]) process.stdout.write(`${g.active ? 'fault ON  ' : 'fault OFF '}${describeGroundTruth(g)}\n`);
     });
     last = now.map((g) => g.code);
   }, 1000);
+  // At a terminal, operators inject and clear faults by typing commands.
+  const rl = process.stdin.isTTY ? createInterface({ input: process.stdin, output: process.stdout, prompt: 'sim> ' }) : undefined;
+  if (rl) {
+    process.stdout.write(`${CONSOLE_HELP}\n`);
+    rl.on('line', (line) => {
+      const answer = runConsoleCommand(sim, line);
+      if (answer) process.stdout.write(`${answer}\n`);
+      rl.prompt();
+    });
+    rl.prompt();
+  }
   await new Promise<void>((resolve) => {
+    let stopped = false;
     const stop = (signal: string): void => {
+      if (stopped) return;
+      stopped = true;
       process.stdout.write(`\n${signal}: stopping the simulator (${sim.stats().ticks} ticks, ${sim.stats().modbus.requests} Modbus requests served)\n`);
       resolve();
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // readline takes Ctrl-C (and Ctrl-D closes it) at a terminal; both stop the simulator.
+    rl?.once('SIGINT', () => stop('SIGINT'));
+    rl?.once('close', () => stop('end of input'));
   });
+  rl?.close();
   clearInterval(watch);
   await sim.close();
 }
