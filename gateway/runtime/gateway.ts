@@ -18,6 +18,8 @@ export interface GatewayOptions {
   seedFlow?: () => unknown[];
   /** The registry to use (to watch it before start); a new one by default. */
   registry?: DeviceRegistry;
+  /** Node-RED adminAuth (editor login); the hook for the issue that secures the editor. */
+  adminAuth?: unknown;
   /** Node-RED console log level; default 'warn'. */
   nodeRedLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
 }
@@ -101,6 +103,7 @@ export class Gateway {
       logLevel: opts.nodeRedLogLevel ?? 'warn',
       ...(flowFile === undefined ? {} : { flowFile: resolve(flowFile) }),
       ...(opts.seedFlow === undefined ? {} : { seedFlow: opts.seedFlow }),
+      ...(opts.adminAuth === undefined ? {} : { adminAuth: opts.adminAuth }),
     });
   }
 
