@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { packageVersion } from '../core/package-root.ts';
 import { modelFromJSON } from './fit.ts';
 import { ModelManifest } from './manifest-schema.ts';
@@ -64,7 +64,9 @@ const OUTPUT_MEANING: Record<'ae' | 'iforest' | 'knn', ModelManifest['outputs']>
 };
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-const validateManifest = new Ajv({ allErrors: true, strict: true }).compile(ModelManifest);
+let validator: ValidateFunction<ModelManifest> | undefined;
+/** Compiled on first use, so importing the models costs no schema compilation. */
+const validateManifest = (): ValidateFunction<ModelManifest> => (validator ??= new Ajv({ allErrors: true, strict: true }).compile(ModelManifest));
 
 export async function writeModelBundle(dir: string, name: string, model: AnomalyModel, info: ManifestInfo): Promise<ModelBundle> {
   if (info.inputs.names.length !== model.nInputs) {
@@ -112,8 +114,9 @@ export async function readModelBundle(dirOrManifest: string): Promise<ModelBundl
   } catch (err) {
     throw new ManifestError(`${where}: ${(err as Error).message}`);
   }
-  if (!validateManifest(manifest)) {
-    const e = validateManifest.errors?.[0];
+  const validate = validateManifest();
+  if (!validate(manifest)) {
+    const e = validate.errors?.[0];
     throw new ManifestError(`${where}: ${e?.instancePath || '/'} ${e?.message ?? 'invalid'}${e?.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
   }
   if (manifest.inputs.names.length !== manifest.inputs.count) {

@@ -2,8 +2,6 @@
 import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadTrainingData } from '../../models/training-data.ts';
-import { trainModelBundle } from '../../models/train.ts';
 import { MODEL_FAMILIES, type ModelFamily } from '../../models/types.ts';
 
 interface TrainOptions {
@@ -43,6 +41,9 @@ function num(value: string | undefined, option: string, integer = false): number
 }
 
 async function train(opts: TrainOptions): Promise<void> {
+  // Loaded here, not at start-up: onnxruntime and the model code are only needed when training.
+  const { loadTrainingData } = await import('../../models/training-data.ts');
+  const { trainModelBundle } = await import('../../models/train.ts');
   const dir = resolve(opts.out);
   const name = opts.name ?? basename(dir);
   const data = loadTrainingData(opts.data, {
