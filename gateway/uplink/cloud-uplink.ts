@@ -51,8 +51,8 @@ const RECONNECT_MAX_MS = 60_000;
 
 export class CloudUplink {
   readonly topics: { alerts: string; summaries: string; status: string };
-  /** Identifies this process's session; sent as MQTT user property `boot` so receivers can see restarts. */
-  readonly boot = randomUUID();
+  /** Identifies this process (8 hex digits; a uplink message pays for every byte); sent as MQTT user property `boot`. */
+  readonly boot = randomUUID().slice(0, 8);
   private readonly cfg: UplinkConfig;
   private readonly site: string;
   private readonly gateway: string;
@@ -106,6 +106,8 @@ export class CloudUplink {
       connectTimeout: this.cfg.connectTimeoutMs,
       clean: true,
       queueQoSZero: false,
+      // MQTT 5 topic aliases (MQTT.js assigns them, within the broker's limit): the topic is sent once per connection.
+      autoAssignTopicAlias: true,
       ...(this.cfg.username !== undefined ? { username: this.cfg.username } : {}),
       ...(this.cfg.password !== undefined ? { password: this.cfg.password } : {}),
       ...tls,
@@ -154,7 +156,7 @@ export class CloudUplink {
   flushSummaries(): number {
     const summaries = this.aggregator.push(this.now());
     const bw = this.meter.report();
-    const bandwidth = { deviceBytes: bw.currentHour.deviceBytes, uplinkBytes: bw.currentHour.uplinkBytes, reductionFactor: bw.reductionFactor };
+    const bandwidth = { deviceBytes: bw.currentHour.deviceBytes, uplinkBytes: bw.currentHour.uplinkBytes, reductionFactor: bw.reductionFactor === null ? null : Math.round(bw.reductionFactor) };
     for (const summary of summaries) this.outbox.put('summary', this.topics.summaries, { summary, bandwidth }, summary.asset);
     if (summaries.length > 0) this.pump();
     return summaries.length;
@@ -257,15 +259,13 @@ export class CloudUplink {
     this.m.published += 1;
     let topic: string = msg.topic;
     let payload: string | Buffer = msg.payload;
-    let contentType = 'application/json';
     if (this.sparkplug) {
       const parts = this.sparkplug.data(msg, this.now());
       // The DBIRTH a device needs goes first on the same connection, so it arrives before the DDATA.
       for (const p of parts.slice(0, -1)) c.publish(p.topic, p.payload, { qos: 1 });
       ({ topic, payload } = parts[parts.length - 1]);
-      contentType = 'application/x-protobuf';
     }
-    c.publish(topic, payload, { qos: 1, properties: { userProperties: { boot: this.boot }, contentType } }, (err) => {
+    c.publish(topic, payload, { qos: 1, properties: { userProperties: { boot: this.boot } } }, (err) => {
       this.inFlight -= 1;
       if (this.stopped) return;
       if (err) {

@@ -74,6 +74,16 @@ export function mergeSummaries(a: AssetSummary, b: AssetSummary): AssetSummary {
   };
 }
 
+/** 7 significant digits: float32 sensor data has no more, and each digit is a byte on the uplink. */
+const round = (v: number) => (v === 0 || !Number.isFinite(v) ? v : Number(v.toPrecision(7)));
+const roundStat = (s: Stat): Stat => ({ count: s.count, mean: round(s.mean), min: round(s.min), max: round(s.max) });
+
+function roundSummary(s: AssetSummary): AssetSummary {
+  const features: Record<string, Stat> = {};
+  for (const [k, v] of Object.entries(s.features)) features[k] = roundStat(v);
+  return { ...s, features, ...(s.score ? { score: roundStat(s.score) } : {}), ...(s.health ? { health: roundStat(s.health) } : {}) };
+}
+
 /** Collects inputs per asset for one period; push() hands out the summaries and starts the next period. */
 export class SummaryAggregator {
   private current = new Map<string, AssetSummary>();
@@ -104,7 +114,7 @@ export class SummaryAggregator {
 
   /** The summaries of the period that ends now (assets that reported anything), and a fresh period. */
   push(now = Date.now()): AssetSummary[] {
-    const out = [...this.current.values()].map((s) => ({ ...s, to: now }));
+    const out = [...this.current.values()].map((s) => roundSummary({ ...s, to: now }));
     this.current = new Map();
     this.periodStart = now;
     return out;
