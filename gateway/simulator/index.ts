@@ -82,7 +82,10 @@ export interface Simulator {
 
 export function createPlant(opts: SimulatorOptions): Plant {
   if (opts.replay !== undefined) {
+    // A replay's assets, signals and ground truth all come from the recording.
     if (opts.tagsPerAsset !== undefined) throw new RangeError('replay and tags-per-asset exclude each other: a replay serves the recording\'s columns');
+    if (opts.assets !== undefined) throw new RangeError('replay and assets exclude each other: a replay has one asset per file');
+    if (opts.faults !== undefined && opts.faults.length > 0) throw new RangeError('replay and faults exclude each other: a replay\'s ground truth is its anomaly column');
     return new ReplayPlant({ path: opts.replay, speed: opts.speed, loop: opts.loop });
   }
   if (opts.tagsPerAsset !== undefined) {

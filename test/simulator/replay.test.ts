@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { ModbusClient } from '../../gateway/acquisition/modbus/client.ts';
 import { loadTable, SKAB_SPEC } from '../../gateway/evaluate/dataset.ts';
 import { ReplayPlant, signalName, int16ScaleFor } from '../../gateway/simulator/plant/replay.ts';
-import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts';
+import { createPlant, startSimulator, type Simulator } from '../../gateway/simulator/index.ts';
 import { closeClient, connectClient, readFloats } from './wire.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/skab', import.meta.url));
@@ -109,6 +109,12 @@ describe('ReplayPlant', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses options that do not apply to a recording', () => {
+    expect(() => createPlant({ replay: VALVE, assets: 3 })).toThrow('replay and assets exclude each other: a replay has one asset per file');
+    expect(() => createPlant({ replay: VALVE, tagsPerAsset: 3 })).toThrow('replay and tags-per-asset exclude each other');
+    expect(() => createPlant({ replay: VALVE, faults: [{ asset: '0', kind: 'imbalance', atS: 1 }] })).toThrow('replay and faults exclude each other');
   });
 
   it('refuses injected faults: its ground truth is the recording', () => {

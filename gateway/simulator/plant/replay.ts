@@ -59,7 +59,6 @@ export class ReplayPlant implements Plant {
   private readonly cursor: Int32Array;
   private readonly passStart: Float64Array;
   private readonly onsetMs: Float64Array;
-  private readonly passes: Int32Array;
 
   constructor(opts: ReplayOptions) {
     this.speed = opts.speed ?? 1;
@@ -88,7 +87,6 @@ export class ReplayPlant implements Plant {
     this.cursor = new Int32Array(n);
     this.passStart = new Float64Array(n);
     this.onsetMs = new Float64Array(n);
-    this.passes = new Int32Array(n);
     for (let a = 0; a < n; a++) this.show(a, 0);
   }
 
@@ -135,7 +133,6 @@ export class ReplayPlant implements Plant {
       if (local >= this.period[a] && this.loop) {
         while (local >= this.period[a]) { this.passStart[a] += this.period[a]; local -= this.period[a]; }
         row = 0;
-        this.passes[a]++;
       }
       while (row + 1 < off.length && off[row + 1] <= local) row++;
       if (row !== this.cursor[a]) this.show(a, row);
