@@ -17,7 +17,7 @@ export function modbusDeviceConfig(id: string, def: NodeDef): { device: ModbusTc
     // The core config requires tags; a config node has none of its own — modbus-read nodes add poll groups.
     tags: [{ name: '_placeholder', address: 0 }],
   };
-  const source = `modbus-device "${def.name ?? def.id}"`;
+  const source = `modbus-device "${def.name || def.id}"`;
   if (def.transport === 'rtu') {
     const bus: SerialBus = {
       id: `${id}-bus`,

@@ -7,7 +7,7 @@ import type { OpcUaDevice } from '../../gateway/acquisition/opcua/config.ts';
 import { validateDevice } from '../../gateway/config/load.ts';
 import type { NodeAPI, NodeDef, RedNode } from '../shared/red.ts';
 import { telltaleSettings } from '../shared/settings.ts';
-import { SharedInput, deviceIdOf } from '../shared/shared-input.ts';
+import { ownSharedInput, type SharedInput } from '../shared/shared-input.ts';
 
 export interface OpcUaEndpointNode extends RedNode {
   shared?: SharedInput<OpcUaEndpoint>;
@@ -26,26 +26,15 @@ export function opcUaEndpointConfig(id: string, def: NodeDef, credentials: Recor
   };
   if (credentials.username) raw.username = credentials.username;
   if (credentials.password) raw.password = credentials.password;
-  const device = validateDevice(raw, { source: `opcua-endpoint "${def.name ?? def.id}"`, at: '' }) as OpcUaDevice;
+  const device = validateDevice(raw, { source: `opcua-endpoint "${def.name || def.id}"`, at: '' }) as OpcUaDevice;
   return { ...device, tags: [] };
 }
 
 export default function (RED: NodeAPI): void {
   function OpcUaEndpointNode(this: OpcUaEndpointNode, def: NodeDef): void {
     RED.nodes.createNode(this, def);
-    const node = this;
-    try {
-      const id = deviceIdOf(def);
-      node.shared = new SharedInput(RED, node, id, ['opcua'], () =>
-        new OpcUaEndpoint(opcUaEndpointConfig(id, def, node.credentials), { pkiDir: telltaleSettings(RED).pkiDir }));
-    } catch (err) {
-      node.error(`opcua-endpoint "${def.name ?? def.id}": ${(err as Error).message}`);
-    }
-    node.on('close', (_removed, done) => {
-      const shared = node.shared;
-      node.shared = undefined;
-      (shared ? shared.close() : Promise.resolve()).finally(done);
-    });
+    this.shared = ownSharedInput(RED, this, def, ['opcua'], (id) =>
+      new OpcUaEndpoint(opcUaEndpointConfig(id, def, this.credentials), { pkiDir: telltaleSettings(RED).pkiDir }));
   }
   RED.nodes.registerType('opcua-endpoint', OpcUaEndpointNode, {
     credentials: { username: { type: 'text' }, password: { type: 'password' } },

@@ -5,7 +5,7 @@
  */
 import type { Input } from '../../gateway/core/pipeline.ts';
 import type { DeviceStatus, SampleBatch } from '../../gateway/core/sample.ts';
-import type { NodeAPI, NodeStatus, RedNode } from './red.ts';
+import type { NodeAPI, NodeDef, NodeStatus, RedNode } from './red.ts';
 import { telltaleSettings } from './settings.ts';
 import { batchDot, deviceDot } from './status.ts';
 
@@ -102,4 +102,27 @@ export class SharedInput<T extends Input = Input> {
 export function deviceIdOf(def: { id: string; name?: string }): string {
   const name = def.name?.trim();
   return name && /^[A-Za-z0-9_.-]+$/.test(name) ? name : def.id.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/**
+ * The whole life of a connection config node's input: build it (reporting a bad config on the node, named by
+ * kind and name) and close it with the node. Returns the SharedInput, or undefined when the config is bad.
+ */
+export function ownSharedInput<T extends Input>(
+  RED: NodeAPI, node: RedNode, def: NodeDef, protocols: readonly DeviceStatus['protocol'][], create: (id: string) => T,
+): SharedInput<T> | undefined {
+  let shared: SharedInput<T> | undefined;
+  try {
+    const id = deviceIdOf(def);
+    shared = new SharedInput(RED, node, id, protocols, () => create(id));
+  } catch (err) {
+    const label = `${def.type} "${def.name || def.id}"`;
+    const message = (err as Error).message;
+    node.error(message.startsWith(label) ? message : `${label}: ${message}`);
+  }
+  node.on('close', (_removed, done) => {
+    (shared ? shared.close() : Promise.resolve()).finally(done);
+    shared = undefined;
+  });
+  return shared;
 }
