@@ -36,6 +36,7 @@ export default function (RED: NodeAPI): void {
         site,
         gateway,
         outboxPath: join(queueDir(RED), `outbox-${def.id}.sqlite`),
+        ...(def.format === 'sparkplug' ? { sparkplug: opt(def.sparkplugGroup) ? { group: String(def.sparkplugGroup) } : {} } : {}),
         onError: (err) => node.warn(err.message),
       });
       node.uplink.start();

@@ -73,6 +73,22 @@ describe('cloud-uplink', () => {
     await waitFor(() => statuses(n).some((s) => s.fill === 'red' && s.text === 'offline, 2 queued'), 10_000, 'red status with 2 queued');
   });
 
+  it('does send Sparkplug B when the broker node asks for it', async () => {
+    const { id, nodes } = flow(broker.url, { format: 'sparkplug', sparkplugGroup: 'grp-n' });
+    await helper.load([mqttCloud, cloudUplink], nodes);
+    const sp: string[] = [];
+    const spRx = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    spRx.on('message', (t) => sp.push(t));
+    await spRx.subscribeAsync('spBv1.0/grp-n/#', { qos: 1 });
+    const n = helper.getNode(id);
+    await waitFor(() => statuses(n).some((s) => s.fill === 'green'), 10_000, 'green status');
+    n.receive({ payload: { kind: 'open', id: 'al-sp', asset: 'pump-5', ts: Date.now() } });
+    const gw = (nodes[0] as { gateway: string }).gateway;
+    await waitFor(() => sp.includes(`spBv1.0/grp-n/DDATA/${gw}/pump-5`), 10_000, 'the DDATA');
+    expect(sp).toContain(`spBv1.0/grp-n/DBIRTH/${gw}/pump-5`);
+    await spRx.endAsync();
+  });
+
   it('does report a bad payload to done(err) and a missing broker in its status', async () => {
     const { id, nodes } = flow(broker.url);
     await helper.load([mqttCloud, cloudUplink], [...nodes, { id: 'lonely', type: 'cloud-uplink', broker: 'nope' }]);
