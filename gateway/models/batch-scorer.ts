@@ -13,7 +13,6 @@ export interface BatchScorerOptions {
 }
 
 interface Pending {
-  X: Float32Array;
   nRows: number;
   resolve: (r: ScoreResult) => void;
   reject: (e: unknown) => void;
@@ -49,8 +48,9 @@ export class BatchScorer {
     if (nRows >= this.maxBatch) return this.scorer.run(X, nRows);
     return new Promise<ScoreResult>((resolve, reject) => {
       if (this.pendingRows + nRows > this.maxBatch) this.flush();
-      // Copied now: the caller may reuse its buffer as soon as this returns.
-      this.pending.push({ X: X.slice(0, nRows * n), nRows, resolve, reject });
+      // Copied now, straight into the batch: the caller may reuse its buffer as soon as this returns.
+      this.buffer.set(X.subarray(0, nRows * n), this.pendingRows * n);
+      this.pending.push({ nRows, resolve, reject });
       this.pendingRows += nRows;
       if (this.pendingRows >= this.maxBatch) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
@@ -67,20 +67,17 @@ export class BatchScorer {
     this.pending = [];
     this.pendingRows = 0;
     const n = this.scorer.nInputs;
-    let at = 0;
-    for (const p of batch) {
-      this.buffer.set(p.X, at * n);
-      at += p.nRows;
-    }
     this.stats.batches++;
     this.stats.rows += rows;
+    // OnnxScorer.run copies the rows before it returns, so the batch buffer is free for the next batch at once.
     this.scorer.run(this.buffer, rows).then(
       ({ score, contributions }) => {
         let row = 0;
         for (const p of batch) {
+          // Views, not copies: each run's outputs are fresh arrays, and the callers' slices do not overlap.
           p.resolve({
-            score: score.slice(row, row + p.nRows),
-            contributions: contributions.slice(row * n, (row + p.nRows) * n),
+            score: score.subarray(row, row + p.nRows),
+            contributions: contributions.subarray(row * n, (row + p.nRows) * n),
           });
           row += p.nRows;
         }

@@ -83,7 +83,10 @@ export class OnnxScorer {
     }
   }
 
-  /** Scores nRows rows of raw feature values (row-major, nRows × nInputs). Runs are queued, never overlapped. */
+  /**
+   * Scores nRows rows of raw feature values (row-major, nRows × nInputs). Runs are queued, never overlapped;
+   * the rows are copied before this returns, so the caller may reuse X at once.
+   */
   run(X: Float32Array, nRows: number): Promise<ScoreResult> {
     if (this.disposed) return Promise.reject(new Error(`model ${this.source}: scorer was disposed`));
     const n = this.nInputs;

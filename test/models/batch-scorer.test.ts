@@ -18,7 +18,14 @@ describe('BatchScorer', () => {
   it('gives each caller the scores and contributions of its own rows', async () => {
     const batcher = new BatchScorer(scorer, { maxBatch: 256, maxWaitMs: 20 });
     const asks = Array.from({ length: 40 }, (_, i) => ({ from: i * 23, n: 1 + (i % 5) }));
-    const results = await Promise.all(asks.map((a) => batcher.score(rows(a.from, a.n), a.n)));
+    // One scratch buffer for every caller, overwritten right after each call, as a feature window would.
+    const scratch = new Float32Array(5 * 5);
+    const results = await Promise.all(asks.map((a) => {
+      scratch.set(rows(a.from, a.n));
+      const p = batcher.score(scratch, a.n);
+      scratch.fill(Number.NaN);
+      return p;
+    }));
     results.forEach((res, i) => {
       const { from, n } = asks[i];
       expect(res.score.length).toBe(n);
