@@ -102,6 +102,17 @@ describe('toOnnx', () => {
     }
   });
 
+  it('exports the isolation forest at ai.onnx.ml opset 1 as well as 3', async () => {
+    const model = models.iforest;
+    for (const mlOpset of [1, 3] as const) {
+      const bytes = toOnnx(model, { mlOpset });
+      expect(decodeModel(bytes).opsetImport).toContainEqual({ domain: 'ai.onnx.ml', version: mlOpset });
+      const scorer = await OnnxScorer.create(bytes);
+      scorers.push(scorer);
+      expect(worstRelative((await scorer.run(X, N)).score, model.score(X, N), FLOAT_TOL)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('stores the normalisation in the graph (Sub, Div on the raw input)', () => {
     const graph = decodeModel(toOnnx(models.pca)).graph;
     expect(graph.node.slice(0, 2).map((n: { opType: string }) => n.opType)).toEqual(['Sub', 'Div']);
