@@ -54,6 +54,28 @@ describe('telltale demo', () => {
     expect(flows.filter((n) => n.type === 'opcua-subscribe')).toHaveLength(1);
   });
 
+  it('shows live samples from our nodes in the editor\'s debug sidebar', async () => {
+    // The editor's own channel (Node-RED comms websocket): what the user sees in the debug sidebar.
+    const ws = new WebSocket(`${editor.replace('http', 'ws')}/comms`);
+    const debug = new Promise<{ topic: string; msg: string }>((resolve, reject) => {
+      ws.onerror = () => reject(new Error('comms websocket failed'));
+      ws.onmessage = (ev) => {
+        for (const m of JSON.parse(String(ev.data)) as { topic: string; data: { name?: string; topic?: string; msg: string } }[]) {
+          if (m.topic === 'debug' && m.data.name === 'samples' && m.data.msg.includes('"good"')) resolve({ topic: m.data.topic ?? '', msg: m.data.msg });
+        }
+      };
+    });
+    ws.onopen = () => ws.send(JSON.stringify({ subscribe: 'debug' }));
+    try {
+      const seen = await debug;
+      const payload = JSON.parse(seen.msg) as { asset: string; values: Record<string, unknown> };
+      expect(seen.topic).toBe(payload.asset);
+      expect(Object.values(payload.values).some((v) => typeof v === 'number')).toBe(true);
+    } finally {
+      ws.close();
+    }
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     await demo.stop(20_000);
     expect(demo.child.signalCode).toBeNull();
