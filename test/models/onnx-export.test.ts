@@ -125,3 +125,11 @@ describe('toOnnx', () => {
     expect(() => toOnnx(models.ae, { opset: 11, int8: true })).toThrow('int8 export needs opset ≥ 13');
   });
 });
+
+describe('onnx.proto.json', () => {
+  it('is the JSON form of onnx.proto (regenerate: ./node_modules/.bin/node gateway/models/onnx/proto-json.ts)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { PROTO_JSON_PATH, protoDescriptorJson } = await import('../../gateway/models/onnx/proto-json.ts');
+    expect(readFileSync(PROTO_JSON_PATH, 'utf8')).toBe(protoDescriptorJson());
+  });
+});

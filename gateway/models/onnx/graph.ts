@@ -2,7 +2,7 @@
  * Builds ONNX graphs and encodes them as ModelProto bytes with protobufjs and our onnx.proto subset.
  * Every export goes through GraphBuilder, so tensor encoding and weight quantisation live in one place.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
@@ -15,12 +15,18 @@ const AttrType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 }
 const IR_VERSION = 8;
 
 let root: protobuf.Root | undefined;
-/** The onnx.proto subset, loaded once; found beside this module or, from dist/, in the source tree. */
+/**
+ * The onnx.proto subset, loaded once: the .proto beside this module (source tree), else its JSON form (dist/,
+ * whose build copies .json but not .proto), else the source tree's .proto.
+ */
 export function onnxProto(): protobuf.Root {
   if (root) return root;
-  const here = join(dirname(fileURLToPath(import.meta.url)), 'onnx.proto');
-  const path = existsSync(here) ? here : join(packageRoot, 'gateway/models/onnx/onnx.proto');
-  root = protobuf.loadSync(path);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const proto = join(here, 'onnx.proto');
+  const json = join(here, 'onnx.proto.json');
+  if (existsSync(proto)) root = protobuf.loadSync(proto);
+  else if (existsSync(json)) root = protobuf.Root.fromJSON(JSON.parse(readFileSync(json, 'utf8')) as protobuf.INamespace);
+  else root = protobuf.loadSync(join(packageRoot, 'gateway/models/onnx/onnx.proto'));
   return root;
 }
 
