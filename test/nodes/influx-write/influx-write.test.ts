@@ -44,8 +44,12 @@ describe('influx-write', () => {
       const r = await influxd.query(`SELECT count(value) FROM raw.samples WHERE asset = 'pump-9'`, 'nodes_db');
       return r.results[0].series?.[0].values[0][1] === 1;
     }, 10_000, 'the sample in InfluxDB');
-    const alerts = await influxd.query(`SELECT alert_id FROM summaries.alerts`, 'nodes_db');
-    expect(alerts.results[0].series?.[0].values.map((v) => v[1])).toEqual(['al-9']);
+    // Each kind is its own write (its own retention policy): wait for the alert's too.
+    const alerts = await waitFor(async () => {
+      const r = await influxd.query(`SELECT alert_id FROM summaries.alerts`, 'nodes_db');
+      return r.results[0].series?.[0].values;
+    }, 10_000, 'the alert in InfluxDB');
+    expect(alerts.map((v) => v[1])).toEqual(['al-9']);
     await waitFor(() => statuses(n).some((s) => s.text === 'connected, 0 queued' && s.fill === 'green'), 5000, 'green status');
   });
 
