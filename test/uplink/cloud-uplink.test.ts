@@ -136,7 +136,7 @@ describe('CloudUplink', () => {
     const rx = await receiver(broker.url, 'rx-kill');
     const outbox = join(dir, 'kill.sqlite');
     const driver = join(process.cwd(), 'test/uplink/fixtures/uplink-driver.ts');
-    const first = spawnPeer(node, [driver, broker.url, outbox, '3000']);
+    const first = spawnPeer(node, [driver, broker.url, outbox, '5000']);
     const boot1 = (await waitFor(() => /boot (\S+)/.exec(first.output())?.[1], 20_000, 'boot line'));
     await waitFor(() => [...first.output().matchAll(/acked (\d+)/g)].some((m) => Number(m[1]) >= 300), 30_000, '300 acknowledgements');
     await first.kill9();
