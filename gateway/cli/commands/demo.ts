@@ -53,6 +53,8 @@ export function register(program: Command): void {
         await runGateway({
           config,
           registry,
+          // The demo shows what runs; Node-RED's first-run notices (no credentials file yet …) would only confuse.
+          nodeRedLogLevel: 'error',
           seedFlow: () => defaultFlow(devices, { opcuaFirstAssetOnly: true, label: 'Pump station (simulated)' }),
           afterStop: () => sim.close(),
           banner: () => [
