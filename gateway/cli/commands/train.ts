@@ -20,6 +20,8 @@ interface TrainOptions {
   margin: string;
   variance?: string;
   components?: string;
+  pcaScore: 'combined' | 'q' | 't2';
+  limitQuantile?: string;
   epochs?: string;
   hidden?: string;
   trees?: string;
@@ -69,7 +71,12 @@ async function train(opts: TrainOptions): Promise<void> {
     description: opts.description,
     opset: num(opts.opset, '--opset', true),
     fit: {
-      pca: { varianceKept: num(opts.variance, '--variance'), components: num(opts.components, '--components', true) },
+      pca: {
+        varianceKept: num(opts.variance, '--variance'),
+        components: num(opts.components, '--components', true),
+        score: opts.pcaScore,
+        limitQuantile: num(opts.limitQuantile, '--limit-quantile'),
+      },
       ae: { epochs: num(opts.epochs, '--epochs', true), hidden: num(opts.hidden, '--hidden', true), seed },
       iforest: { trees: num(opts.trees, '--trees', true), sampleSize: num(opts.sampleSize, '--sample-size', true), seed },
       knn: { k: num(opts.neighbours, '--neighbours', true) },
@@ -111,6 +118,8 @@ export function register(program: Command): void {
     .option('--margin <m>', 'multiply the calibrated threshold by m', '1')
     .option('--variance <share>', 'pca: share of variance the kept components explain (default 0.9)')
     .option('--components <k>', 'pca: number of components (instead of --variance)')
+    .addOption(new Option('--pca-score <kind>', 'pca: Q/Qlim + T²/T²lim, or one of them').choices(['combined', 'q', 't2']).default('combined'))
+    .option('--limit-quantile <q>', 'pca: training quantile that sets Qlim and T²lim (default 0.99)')
     .option('--epochs <n>', 'ae: training epochs (default 60)')
     .option('--hidden <n>', 'ae: hidden layer width')
     .option('--trees <n>', 'iforest: number of trees (default 50)')
