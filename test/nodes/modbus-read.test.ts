@@ -53,11 +53,13 @@ describe('modbus-read', () => {
     expect(Math.abs(msg.payload.ts - Date.now())).toBeLessThan(60_000);
   });
 
-  it('registers its device, counting samples, and releases it when the flow stops', async () => {
+  it('registers its device, counting samples, and closes its connection when the flow stops', async () => {
     await helper.load([modbusDevice, modbusRead], [device(server.port), read(), out]);
     await waitFor(() => (registry.get('station-plc')?.status().samples ?? 0) >= 3, 20_000, 'samples');
+    expect(server.connections()).toBe(1);
     await helper.unload();
     expect(registry.has('station-plc')).toBe(false);
+    await waitFor(() => server.connections() === 0, 10_000, 'the connection to close');
   });
 
   it('reports bad quality and a red status for a slave that does not answer, without crashing', async () => {
