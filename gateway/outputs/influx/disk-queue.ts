@@ -8,9 +8,22 @@
  * never dropped: an alert batch is stored even past the bound. Every dropped point is counted per kind.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { deflateRawSync, inflateRawSync, constants } from 'node:zlib';
 import type { IPoint } from 'influx';
 import { inTransaction, openStore } from '../sqlite-store.ts';
 import { KIND_RANK, KINDS, type TsdbKind } from './records.ts';
+
+/**
+ * Batches are stored as deflated JSON: points of one batch repeat their measurement and tags, so level 1 deflate
+ * takes them from ~200 to ~20 bytes a point on disk at a few ms per 5000-point batch (only while InfluxDB is down).
+ */
+function pack(points: IPoint[]): Uint8Array {
+  return deflateRawSync(JSON.stringify(points), { level: constants.Z_BEST_SPEED });
+}
+
+function unpack(body: string | Uint8Array): IPoint[] {
+  return JSON.parse(typeof body === 'string' ? body : inflateRawSync(body).toString('utf8')) as IPoint[];
+}
 
 export interface QueuedBatch { id: number; kind: TsdbKind; points: IPoint[] }
 
@@ -66,7 +79,7 @@ export class DiskQueue {
         this.dropped[kind] += points.length;
         return false;
       }
-      this.insert.run(kind, rank, points.length, JSON.stringify(points));
+      this.insert.run(kind, rank, points.length, pack(points));
       this.rows += 1;
       this.total += points.length;
       return true;
@@ -75,10 +88,10 @@ export class DiskQueue {
 
   /** The oldest batch, without removing it. */
   peek(): QueuedBatch | undefined {
-    const row = this.head.get() as { id: number; kind: string; body: string } | undefined;
+    const row = this.head.get() as { id: number; kind: string; body: string | Uint8Array } | undefined;
     if (!row) return undefined;
     if (!(KINDS as readonly string[]).includes(row.kind)) throw new Error(`disk queue ${this.path}: row ${row.id} has unknown kind "${row.kind}"`);
-    return { id: Number(row.id), kind: row.kind as TsdbKind, points: JSON.parse(row.body) as IPoint[] };
+    return { id: Number(row.id), kind: row.kind as TsdbKind, points: unpack(row.body) };
   }
 
   /** Removes a batch once InfluxDB has accepted (or finally rejected) it. */

@@ -122,6 +122,26 @@ describe('TsdbWriter', () => {
     await w2.close();
   });
 
+  it('when its disk queue is full drops raw samples, counts them, and still delivers every alert', async () => {
+    await influxd.stop();
+    const w = writer('full_db', { queue: { maxPoints: 500 }, batchSize: 100 });
+    await w.connect();
+    for (let i = 0; i < 20; i++) {
+      await w.write(Array.from({ length: 50 }, (_, k) => ({ kind: 'samples' as const, batch: { ...batch(i * 50 + k), values: { pressure: k }, quality: { pressure: GOOD } } })));
+      await w.write([{ kind: 'alerts', asset: 'pump-1', ts: T0 + i, alertId: `full-${i}`, state: 'open' }]);
+      w.flush();
+    }
+    const m = w.metrics();
+    expect(m.pointsDropped.samples).toBeGreaterThan(0);
+    expect(m.pointsDropped.alerts).toBe(0);
+    await influxd.restart();
+    await w.drain(60_000);
+    expect(await count(influxd, 'full_db', 'SELECT count(alert_id) FROM summaries.alerts')).toBe(20);
+    const samples = await count(influxd, 'full_db', 'SELECT count(value) FROM raw.samples');
+    expect(samples + w.metrics().pointsDropped.samples).toBe(1000);
+    await w.close();
+  });
+
   it('rejects a malformed url with a precise error', () => {
     expect(() => writer('x', { url: 'influx:/nowhere' })).toThrow(/influx url: expected http or https/);
     expect(() => resolveTsdbConfig({ batchSize: 0 })).toThrow(/tsdb\.batchSize/);
