@@ -97,6 +97,8 @@ export class CloudUplink {
 
   /** Starts connecting (does not wait for the broker: the outbox holds everything until it answers). */
   start(): void {
+    if (this.client) throw new Error('uplink: already started');
+    if (this.stopped) throw new Error('uplink: stopped; create a new CloudUplink');
     const tls = loadTls(this.cfg.tls);
     const options: IClientOptions = {
       protocolVersion: 5,
@@ -130,6 +132,7 @@ export class CloudUplink {
 
   /** Stores an alert event and sends it as soon as the broker is reachable. */
   alert(a: UplinkAlert): OutboxMessage {
+    if (this.stopped) throw new Error(`uplink: stopped; alert ${a.id} of ${a.asset} not stored`);
     this.aggregator.add({ asset: a.asset, ts: a.ts, alert: a });
     const msg = this.outbox.put('alert', this.topics.alerts, { alert: a }, a.asset);
     this.pump();
@@ -154,6 +157,7 @@ export class CloudUplink {
 
   /** Closes the current summary period: one summary per asset goes into the outbox. Returns how many. */
   flushSummaries(): number {
+    if (this.stopped) return 0;
     const summaries = this.aggregator.push(this.now());
     const bw = this.meter.report();
     const bandwidth = { deviceBytes: bw.currentHour.deviceBytes, uplinkBytes: bw.currentHour.uplinkBytes, reductionFactor: bw.reductionFactor === null ? null : Math.round(bw.reductionFactor) };
