@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { ListenError } from '../runtime/listen-error.ts';
 import { hostSettings, type HostSettingsOptions } from './settings.ts';
 
 type Handler = (req: unknown, res: unknown, next: () => void) => void;
@@ -81,7 +82,7 @@ export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHos
   RED.init(server, settings);
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`Node-RED editor cannot listen on ${host}:${opts.port}: ${err.message}`)));
+    server.once('error', (err) => reject(new ListenError(`Node-RED editor cannot listen on ${host}:${opts.port}: ${err.message}`)));
     server.listen(opts.port, host, () => resolve());
   });
   // RED.start() resolves before the flows run; wait for them so callers see a working gateway.

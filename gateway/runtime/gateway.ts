@@ -11,6 +11,7 @@ import type { Input } from '../core/pipeline.ts';
 import type { NodeRedHost } from '../host/nodered.ts';
 import { createInput } from './devices.ts';
 import { DeviceRegistry } from './registry.ts';
+import { ListenError } from './listen-error.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -77,7 +78,7 @@ export class Gateway {
     try {
       await this.#api.listen({ host, port });
     } catch (err) {
-      throw new Error(`API cannot listen on ${host}:${port}: ${(err as Error).message}`);
+      throw new ListenError(`API cannot listen on ${host}:${port}: ${(err as Error).message}`);
     }
   }
 

@@ -2,6 +2,7 @@
 import type { GatewayConfig } from '../config/schema.ts';
 import { validateConfig } from '../config/load.ts';
 import { Gateway, type GatewayOptions } from './gateway.ts';
+import { ListenError } from './listen-error.ts';
 import { stopOnSignals } from './signals.ts';
 
 export interface PortOverrides {
@@ -30,6 +31,16 @@ export function withOverrides(config: GatewayConfig, o: PortOverrides): GatewayC
     plain.editor.host = o.host;
   }
   return validateConfig(plain, { source: 'command line' });
+}
+
+const LISTEN_CODES = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
+
+/** Prints a start-up failure the operator can fix (a busy port) as one line and sets exit code 1; rethrows bugs. */
+export function reportStartFailure(command: string, err: unknown, what?: string): void {
+  const code = (err as { code?: string }).code;
+  if (!(err instanceof ListenError) && !(code !== undefined && LISTEN_CODES.has(code))) throw err;
+  process.stderr.write(`telltale ${command}: ${what ? `${what}: ` : ''}${(err as Error).message}\n`);
+  process.exitCode = 1;
 }
 
 export interface RunOptions extends GatewayOptions {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,5 +50,21 @@ describe('telltale start', () => {
     const p = telltale(['start', '--config', file]);
     expect(await exited(p)).toBe(2);
     expect(p.output()).toMatch(/bad\.yaml.*devices\[0\]\.port/);
+  });
+
+  it('reports a busy API port in one line, without a stack trace, and exits 1', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const file = join(dir, 'empty.yaml');
+      writeFileSync(file, 'gateway: { id: busy }\n');
+      const p = telltale(['start', '--config', file, '--api-port', String(port), '--editor-port', '0', '--data-dir', join(dir, 'busy')]);
+      expect(await exited(p)).toBe(1);
+      expect(p.output()).toContain(`telltale start: API cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
+      expect(p.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
   });
 });

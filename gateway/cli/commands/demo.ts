@@ -9,7 +9,7 @@ import { validateConfig } from '../../config/load.ts';
 import { defaultFlow } from '../../host/default-flow.ts';
 import { onFirstGoodSample } from '../../runtime/first-sample.ts';
 import { DeviceRegistry } from '../../runtime/registry.ts';
-import { parsePort, runGateway, withOverrides } from '../../runtime/run.ts';
+import { parsePort, reportStartFailure, runGateway, withOverrides } from '../../runtime/run.ts';
 
 interface DemoOptions {
   apiPort: string;
@@ -39,11 +39,16 @@ export function register(program: Command): void {
       const t0 = performance.now();
       const config = withOverrides(validateConfig({ gateway: { id: 'telltale-demo', site: 'demo' } }), opts);
       const dataDir = resolve(config.gateway.dataDir);
-      const sim = await startSimulator({
-        host: '127.0.0.1',
-        modbusPort: parsePort(opts.simModbusPort, '--sim-modbus-port'),
-        opcua: { port: parsePort(opts.simOpcuaPort, '--sim-opcua-port'), pkiDir: join(dataDir, 'simulator-pki') },
-      });
+      let sim;
+      try {
+        sim = await startSimulator({
+          host: '127.0.0.1',
+          modbusPort: parsePort(opts.simModbusPort, '--sim-modbus-port'),
+          opcua: { port: parsePort(opts.simOpcuaPort, '--sim-opcua-port'), pkiDir: join(dataDir, 'simulator-pki') },
+        });
+      } catch (err) {
+        return reportStartFailure('demo', err, 'the simulator cannot start');
+      }
       try {
         const devices = sim.devices({ protocols: ['modbus', 'opcua'] });
         const registry = new DeviceRegistry();
@@ -64,7 +69,7 @@ export function register(program: Command): void {
         });
       } catch (err) {
         await sim.close();
-        throw err;
+        reportStartFailure('demo', err);
       }
     });
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import { defaultFlow } from '../../host/default-flow.ts';
-import { runGateway, withOverrides } from '../../runtime/run.ts';
+import { reportStartFailure, runGateway, withOverrides } from '../../runtime/run.ts';
 
 export function register(program: Command): void {
   program
@@ -23,6 +23,7 @@ export function register(program: Command): void {
         return;
       }
       const { devices, buses } = config;
-      await runGateway({ config, seedFlow: () => defaultFlow(devices, { buses, label: config.gateway.site }) });
+      await runGateway({ config, seedFlow: () => defaultFlow(devices, { buses, label: config.gateway.site }) })
+        .catch((err: unknown) => reportStartFailure('start', err));
     });
 }
