@@ -50,7 +50,7 @@ const RETRY_FAILED_MS = 1000;
 const RECONNECT_MAX_MS = 60_000;
 
 export class CloudUplink {
-  readonly topics: { alerts: string; summaries: string; status: string };
+  readonly topics: { alerts: string; summaries: string; status: string; samples: string };
   /** Identifies this process (8 hex digits; a uplink message pays for every byte); sent as MQTT user property `boot`. */
   readonly boot = randomUUID().slice(0, 8);
   private readonly cfg: UplinkConfig;
@@ -81,7 +81,7 @@ export class CloudUplink {
     this.gateway = opts.gateway;
     this.now = opts.now ?? Date.now;
     const base = `${opts.config.topicPrefix}/${opts.site}/${opts.gateway}`;
-    this.topics = { alerts: `${base}/alerts`, summaries: `${base}/summaries`, status: `${base}/status` };
+    this.topics = { alerts: `${base}/alerts`, summaries: `${base}/summaries`, status: `${base}/status`, samples: `${base}/samples` };
     const path = opts.config.outbox.path ?? opts.outboxPath;
     if (!opts.store && !path) throw new Error('uplink.outbox.path: an outbox file is required');
     this.outbox = opts.store ?? new SqliteOutbox({ path: path!, maxMessages: opts.config.outbox.maxMessages, site: opts.site, gateway: opts.gateway, now: this.now });
@@ -135,8 +135,20 @@ export class CloudUplink {
     if (this.stopped) throw new Error(`uplink: stopped; alert ${a.id} of ${a.asset} not stored`);
     this.aggregator.add({ asset: a.asset, ts: a.ts, alert: a });
     const msg = this.outbox.put('alert', this.topics.alerts, { alert: a }, a.asset);
+    if (!msg) throw new Error(`uplink: the outbox refused alert ${a.id} of ${a.asset}; an OutboxStore must never drop alerts`);
     this.pump();
     return msg;
+  }
+
+  /**
+   * Sends raw values of tags a flow explicitly asked for (lowest priority; dropped first when the outbox is full).
+   * Returns false if the bound policy dropped it.
+   */
+  forwardSample(asset: string, ts: number, values: Record<string, unknown>): boolean {
+    if (this.stopped) throw new Error(`uplink: stopped; sample of ${asset} not stored`);
+    const msg = this.outbox.put('sample', this.topics.samples, { sample: { asset, ts, values } }, asset);
+    if (msg) this.pump();
+    return msg !== undefined;
   }
 
   /** Feeds what the pipeline produced; an alert in it is forwarded at once, the rest goes into summaries. */

@@ -2,18 +2,21 @@
  * Routes a pipeline message to the uplink: alerts go out at once, features/scores/health feed the summaries,
  * raw sample batches only count towards the device-side bytes (raw samples never leave the site).
  *   { kind: open|update|close, id, asset, ts }  → alert
- *   { values, quality, asset, ts }              → bandwidth accounting only
+ *   { values, quality, asset, ts }              → bandwidth accounting; values of tags in `forward` are sent
  *   { asset, ts, features?, score?, health?, alert? } → summaries (+ alert)
  */
 import type { SampleBatch } from '../core/sample.ts';
 import type { CloudUplink } from './cloud-uplink.ts';
 import type { UplinkAlert } from './summaries.ts';
 
-export type Routed = 'alert' | 'summary' | 'counted';
+export type Routed = 'alert' | 'summary' | 'counted' | 'forwarded';
+
+/** Tags a flow asks to send raw: `tag` (any asset) or `asset/tag`. */
+export type ForwardTags = ReadonlySet<string>;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function routeToUplink(uplink: CloudUplink, payload: unknown): Routed {
+export function routeToUplink(uplink: CloudUplink, payload: unknown, forward?: ForwardTags): Routed {
   if (!isObj(payload)) throw new Error(`uplink: payload must be an object, got ${payload === null ? 'null' : typeof payload}`);
   const p = payload;
   if (typeof p.asset !== 'string') throw new Error(`uplink: payload.asset must be a string, got ${JSON.stringify(p.asset) ?? 'undefined'}`);
@@ -25,7 +28,12 @@ export function routeToUplink(uplink: CloudUplink, payload: unknown): Routed {
   }
   if (isObj(p.values)) {
     uplink.recordBatch(p as unknown as SampleBatch);
-    return 'counted';
+    if (!forward || forward.size === 0) return 'counted';
+    const picked: Record<string, unknown> = {};
+    for (const [tag, v] of Object.entries(p.values)) if (forward.has(tag) || forward.has(`${p.asset}/${tag}`)) picked[tag] = v;
+    if (Object.keys(picked).length === 0) return 'counted';
+    uplink.forwardSample(p.asset, p.ts, picked);
+    return 'forwarded';
   }
   uplink.observe({
     asset: p.asset,

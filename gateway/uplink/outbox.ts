@@ -2,9 +2,10 @@
  * The durable outbox: every message for the cloud is stored here before it is sent and deleted only when the
  * broker acknowledges it (QoS 1 PUBACK), so a broker outage or a kill -9 of the gateway loses nothing.
  *
- * Order: alerts before summaries, each class in seq order. seq is per gateway, monotonic and persisted.
- * Bound (maxMessages): alerts are never dropped (an alert is stored even past the bound). When a summary would
- * overflow the box, the oldest half of the summaries that are not in flight are merged per asset (one summary
+ * Order: alerts, then summaries, then forwarded samples, each class in seq order. seq is per gateway, monotonic and persisted.
+ * Bound (maxMessages): alerts are never dropped (an alert is stored even past the bound). When a summary or a
+ * forwarded sample would overflow the box, the oldest forwarded sample not in flight is dropped first (counted);
+ * with none left, an incoming sample is itself dropped, and for an incoming summary the oldest half of the summaries that are not in flight are merged per asset (one summary
  * per asset spanning their periods, keeping the oldest seq and a new id); if that frees nothing, the oldest
  * summary is dropped and counted.
  */
@@ -13,8 +14,9 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { inTransaction, openStore } from '../outputs/sqlite-store.ts';
 import { mergeSummaries, type AssetSummary } from './summaries.ts';
 
-export type MessageClass = 'alert' | 'summary';
-const PRIORITY: Record<MessageClass, number> = { alert: 0, summary: 1 };
+/** alert: alert events; summary: per-asset summaries; sample: raw values of tags a flow asked to forward. */
+export type MessageClass = 'alert' | 'summary' | 'sample';
+const PRIORITY: Record<MessageClass, number> = { alert: 0, summary: 1, sample: 2 };
 export const SCHEMA_VERSION = 1;
 
 export interface OutboxMessage { seq: number; id: string; cls: MessageClass; topic: string; payload: string }
@@ -22,12 +24,15 @@ export interface OutboxMessage { seq: number; id: string; cls: MessageClass; top
 /** The envelope every payload carries, so a receiver can order and deduplicate. */
 export interface Envelope { schemaVersion: number; id: string; seq: number; site: string; gateway: string; type: MessageClass; createdAt: number }
 
-export interface OutboxStats { alerts: number; summaries: number; inFlight: number; merged: number; dropped: number; nextSeq: number }
+export interface OutboxStats { alerts: number; summaries: number; samples: number; inFlight: number; merged: number; dropped: number; nextSeq: number }
 
 /** What CloudUplink needs from a store; every implementation passes test/uplink/outbox-contract.ts. */
 export interface OutboxStore {
-  /** Stores a message; the envelope (seq, id) is assigned here, in the same transaction as the insert. */
-  put(cls: MessageClass, topic: string, body: Record<string, unknown>, asset?: string): OutboxMessage;
+  /**
+   * Stores a message; the envelope (seq, id) is assigned here, in the same transaction as the insert.
+   * Returns undefined only for a forwarded sample the bound policy dropped; alerts and summaries are always stored.
+   */
+  put(cls: MessageClass, topic: string, body: Record<string, unknown>, asset?: string): OutboxMessage | undefined;
   /** Up to `limit` messages not already taken, alerts first, then seq order; marks them in flight. */
   take(limit: number): OutboxMessage[];
   /** Deletes a message the broker acknowledged. */
@@ -50,8 +55,8 @@ export class SqliteOutbox implements OutboxStore {
   private readonly db: DatabaseSync;
   private readonly opts: SqliteOutboxOptions;
   private readonly inFlight = new Set<number>();
-  private readonly st: Record<'insert' | 'take' | 'del' | 'delReturning' | 'getSeq' | 'setSeq' | 'count' | 'oldestSummaries' | 'update', StatementSync>;
-  private counts = { alert: 0, summary: 0 };
+  private readonly st: Record<'insert' | 'take' | 'del' | 'delReturning' | 'getSeq' | 'setSeq' | 'count' | 'oldestSample' | 'oldestSummaries' | 'update', StatementSync>;
+  private counts: Record<MessageClass, number> = { alert: 0, summary: 0, sample: 0 };
   private merged = 0;
   private dropped = 0;
 
@@ -74,15 +79,22 @@ export class SqliteOutbox implements OutboxStore {
       getSeq: this.db.prepare(`SELECT value FROM outbox_meta WHERE key = 'next_seq'`),
       setSeq: this.db.prepare(`UPDATE outbox_meta SET value = ? WHERE key = 'next_seq'`),
       count: this.db.prepare('SELECT cls, COUNT(*) AS n FROM outbox GROUP BY cls'),
+      oldestSample: this.db.prepare(`SELECT seq FROM outbox WHERE cls = 'sample' ORDER BY seq LIMIT ?`),
       oldestSummaries: this.db.prepare(`SELECT seq, id, cls, topic, payload, asset FROM outbox WHERE cls = 'summary' ORDER BY seq LIMIT ?`),
       update: this.db.prepare('UPDATE outbox SET id = ?, payload = ? WHERE seq = ?'),
     };
     for (const r of this.st.count.all() as { cls: MessageClass; n: number }[]) this.counts[r.cls] = Number(r.n);
   }
 
-  put(cls: MessageClass, topic: string, body: Record<string, unknown>, asset?: string): OutboxMessage {
+  put(cls: MessageClass, topic: string, body: Record<string, unknown>, asset?: string): OutboxMessage | undefined {
     return inTransaction(this.db, () => {
-      if (cls === 'summary' && this.size() >= this.opts.maxMessages) this.compactSummaries();
+      if (cls !== 'alert' && this.size() >= this.opts.maxMessages && !this.dropOldestSample()) {
+        if (cls === 'sample') {
+          this.dropped += 1;
+          return undefined;
+        }
+        this.compactSummaries();
+      }
       const seq = Number((this.st.getSeq.get() as { value: number }).value);
       const id = randomUUID();
       const envelope: Envelope = { schemaVersion: SCHEMA_VERSION, id, seq, site: this.opts.site, gateway: this.opts.gateway, type: cls, createdAt: (this.opts.now ?? Date.now)() };
@@ -128,13 +140,14 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   size(): number {
-    return this.counts.alert + this.counts.summary;
+    return this.counts.alert + this.counts.summary + this.counts.sample;
   }
 
   stats(): OutboxStats {
     return {
       alerts: this.counts.alert,
       summaries: this.counts.summary,
+      samples: this.counts.sample,
       inFlight: this.inFlight.size,
       merged: this.merged,
       dropped: this.dropped,
@@ -145,6 +158,17 @@ export class SqliteOutbox implements OutboxStore {
   close(): void {
     this.inFlight.clear();
     if (this.db.isOpen) this.db.close();
+  }
+
+  /** Drops the oldest forwarded sample that is not in flight; false if there is none. */
+  private dropOldestSample(): boolean {
+    const rows = this.st.oldestSample.all(this.inFlight.size + 1) as { seq: number }[];
+    const victim = rows.find((r) => !this.inFlight.has(Number(r.seq)));
+    if (!victim) return false;
+    this.st.del.run(Number(victim.seq));
+    this.counts.sample -= 1;
+    this.dropped += 1;
+    return true;
   }
 
   /** Merges the oldest half of the summaries per asset; drops the oldest one if nothing merges. */

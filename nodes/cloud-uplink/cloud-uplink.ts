@@ -1,6 +1,6 @@
 /**
  * cloud-uplink: forwards alerts at once and per-asset summaries every period to the cloud broker of its
- * mqtt-cloud config node. Raw sample batches are only counted (bandwidth), never sent.
+ * mqtt-cloud config node. Raw sample batches are only counted (bandwidth), except the tags listed in *Forward*.
  */
 import { routeToUplink, type UplinkStatus } from '../../gateway/uplink/index.ts';
 import type { NodeAPI, NodeDef, NodeStatus, RedNode } from '../shared/red.ts';
@@ -23,6 +23,8 @@ export default function (RED: NodeAPI): void {
       node.on('input', (_msg, _send, done) => done(new Error(`cloud-uplink "${def.name || def.id}": no mqtt-cloud broker configured`)));
       return;
     }
+    // `tag` or `asset/tag`, comma-separated: the only raw values that leave the site.
+    const forward = new Set(String(def.forward ?? '').split(',').map((t) => t.trim()).filter(Boolean));
     const show = () => {
       const u = broker.uplink;
       node.status(u ? uplinkDot(u.status()) : { fill: 'red', shape: 'ring', text: (broker.problem ?? 'broker not ready').slice(0, 40) });
@@ -35,7 +37,7 @@ export default function (RED: NodeAPI): void {
       const u = broker.uplink;
       if (!u) return done(new Error(`cloud-uplink "${def.name || def.id}": ${broker.problem ?? 'broker not ready'}`));
       try {
-        routeToUplink(u, msg.payload);
+        routeToUplink(u, msg.payload, forward);
         done();
       } catch (err) {
         done(err as Error);

@@ -30,8 +30,8 @@ export function outboxContract(name: string, open: OpenStore): void {
 
     it('assigns increasing seq and unique ids and puts them into the payload', () => {
       const { store } = fresh();
-      const a = store.put('summary', 't/s', { summary: summary('p1', 0, 1) }, 'p1');
-      const b = store.put('alert', 't/a', { alert: { kind: 'open', id: 'x', asset: 'p1', ts: 1 } }, 'p1');
+      const a = store.put('summary', 't/s', { summary: summary('p1', 0, 1) }, 'p1')!;
+      const b = store.put('alert', 't/a', { alert: { kind: 'open', id: 'x', asset: 'p1', ts: 1 } }, 'p1')!;
       expect(b.seq).toBeGreaterThan(a.seq);
       expect(a.id).not.toBe(b.id);
       expect(JSON.parse(b.payload)).toMatchObject({ schemaVersion: 1, seq: b.seq, id: b.id, type: 'alert', site: 'site-a', gateway: 'gw-1' });
@@ -43,8 +43,9 @@ export function outboxContract(name: string, open: OpenStore): void {
       store.put('summary', 's', { summary: summary('p1', 0, 1) }, 'p1');
       store.put('alert', 'a', { n: 1 });
       store.put('summary', 's', { summary: summary('p1', 1, 1) }, 'p1');
+      store.put('sample', 'r', { sample: { asset: 'p1', ts: 1, values: { a: 1 } } }, 'p1');
       store.put('alert', 'a', { n: 2 });
-      expect(store.take(10).map((m) => `${m.cls}:${m.seq}`)).toEqual(['alert:2', 'alert:4', 'summary:1', 'summary:3']);
+      expect(store.take(10).map((m) => `${m.cls}:${m.seq}`)).toEqual(['alert:2', 'alert:5', 'summary:1', 'summary:3', 'sample:4']);
       store.close();
     });
 
@@ -71,6 +72,20 @@ export function outboxContract(name: string, open: OpenStore): void {
       store.close();
     });
 
+    it('when full drops forwarded samples first, then drops an incoming sample rather than merge or drop anything else', () => {
+      const { store } = fresh(10);
+      for (let i = 0; i < 3; i++) store.put('sample', 'r', { sample: { asset: 'p1', ts: i, values: { a: i } } }, 'p1');
+      for (let i = 0; i < 7; i++) store.put('summary', 's', { summary: summary('p1', i * 1000, i) }, 'p1');
+      store.put('summary', 's', { summary: summary('p1', 7000, 7) }, 'p1');
+      expect(store.stats()).toMatchObject({ samples: 2, summaries: 8, dropped: 1, merged: 0 });
+      store.put('summary', 's', { summary: summary('p1', 8000, 8) }, 'p1');
+      store.put('summary', 's', { summary: summary('p1', 9000, 9) }, 'p1');
+      expect(store.stats()).toMatchObject({ samples: 0, summaries: 10, dropped: 3 });
+      expect(store.put('sample', 'r', { sample: { asset: 'p1', ts: 9, values: { a: 9 } } }, 'p1')).toBeUndefined();
+      expect(store.stats()).toMatchObject({ samples: 0, summaries: 10, dropped: 4 });
+      store.close();
+    });
+
     it('acknowledges several messages at once', () => {
       const { store } = fresh();
       for (let i = 0; i < 5; i++) store.put(i % 2 ? 'alert' : 'summary', 't', { summary: summary('p1', i, i) }, 'p1');
@@ -88,7 +103,7 @@ export function outboxContract(name: string, open: OpenStore): void {
       store.close();
       const again = open(path, 1000);
       expect(again.take(10).map((m) => m.seq)).toEqual([2, 3]);
-      expect(again.put('alert', 'a', {}).seq).toBe(4);
+      expect(again.put('alert', 'a', {})?.seq).toBe(4);
       again.close();
     });
 

@@ -66,10 +66,10 @@ export class SparkplugSession {
 
   /** The DDATA for one outbox message, after the DBIRTH it needs (if any). */
   data(msg: OutboxMessage, now: number): SpMessage[] {
-    const body = JSON.parse(msg.payload) as { createdAt: number; alert?: Record<string, unknown>; summary?: AssetSummary };
+    const body = JSON.parse(msg.payload) as { createdAt: number; alert?: Record<string, unknown>; summary?: AssetSummary; sample?: ForwardedSample };
     const historical = body.createdAt < this.started;
-    const asset = String(body.alert?.asset ?? body.summary?.asset ?? 'gateway');
-    const metrics = body.alert ? alertMetrics(body.alert) : body.summary ? summaryMetrics(body.summary) : [];
+    const asset = String(body.alert?.asset ?? body.summary?.asset ?? body.sample?.asset ?? 'gateway');
+    const metrics = body.alert ? alertMetrics(body.alert) : body.summary ? summaryMetrics(body.summary) : body.sample ? sampleMetrics(body.sample) : [];
     const out: SpMessage[] = [];
     const known = this.born.get(asset);
     if (!known || metrics.some((m) => !known.has(m.name))) {
@@ -91,6 +91,18 @@ export class SparkplugSession {
     this.seq = (this.seq + 1) % 256;
     return this.seq;
   }
+}
+
+interface ForwardedSample { asset: string; ts: number; values: Record<string, unknown> }
+
+function sampleMetrics(s: ForwardedSample): SpMetric[] {
+  return Object.entries(s.values).map(([tag, v]): SpMetric => {
+    const name = `Tags/${tag}`;
+    if (typeof v === 'number') return { name, datatype: DataType.Double, value: v, timestamp: s.ts };
+    if (typeof v === 'boolean') return { name, datatype: DataType.Boolean, value: v, timestamp: s.ts };
+    if (typeof v === 'string') return { name, datatype: DataType.String, value: v, timestamp: s.ts };
+    return { name, datatype: DataType.Double, isNull: true, timestamp: s.ts };
+  });
 }
 
 function alertMetrics(a: Record<string, unknown>): SpMetric[] {

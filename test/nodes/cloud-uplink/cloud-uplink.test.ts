@@ -73,6 +73,21 @@ describe('cloud-uplink', () => {
     await waitFor(() => statuses(n).some((s) => s.fill === 'red' && s.text === 'offline, 2 queued'), 10_000, 'red status with 2 queued');
   });
 
+  it('does forward raw values only of the tags the flow lists', async () => {
+    const { cfg, id, nodes } = flow(broker.url);
+    (nodes[1] as Record<string, unknown>).forward = 'pump-6/flow, speed';
+    await helper.load([mqttCloud, cloudUplink], nodes);
+    const n = helper.getNode(id);
+    await waitFor(() => statuses(n).some((s) => s.fill === 'green'), 10_000, 'green status');
+    n.receive({ payload: { asset: 'pump-6', ts: 5, values: { flow: 1.5, speed: 1450, temp: 40 }, quality: {} } });
+    n.receive({ payload: { asset: 'pump-7', ts: 6, values: { flow: 2.5, temp: 41 }, quality: {} } });
+    const gw = (nodes[0] as { gateway: string }).gateway;
+    await waitFor(() => got.some((m) => m.topic === `telltale/plant-n/${gw}/samples`), 10_000, 'the forwarded sample');
+    await helper.getNode(cfg).uplink.drain();
+    const samples = got.filter((m) => m.topic.endsWith(`${gw}/samples`)).map((m) => m.body.sample);
+    expect(samples).toEqual([{ asset: 'pump-6', ts: 5, values: { flow: 1.5, speed: 1450 } }]);
+  });
+
   it('does send Sparkplug B when the broker node asks for it', async () => {
     const { id, nodes } = flow(broker.url, { format: 'sparkplug', sparkplugGroup: 'grp-n' });
     await helper.load([mqttCloud, cloudUplink], nodes);
