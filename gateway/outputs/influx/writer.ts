@@ -61,6 +61,7 @@ export class TsdbWriter implements Output<TsdbRecord> {
   private pumping: Promise<void> | undefined;
   private schemaReady = false;
   private closed = false;
+  private outageReported = false;
   private readonly m = { connected: false, pointsWritten: 0, batchesWritten: 0, pointsRejected: 0, lastError: undefined as string | undefined };
 
   constructor(opts: TsdbWriterOptions) {
@@ -183,6 +184,7 @@ export class TsdbWriter implements Output<TsdbRecord> {
         this.m.pointsWritten += next.points.length;
         this.m.batchesWritten += 1;
         this.m.connected = true;
+        this.outageReported = false;
         this.retryMs = RETRY_MIN_MS;
         this.done(next);
       } catch (err) {
@@ -218,9 +220,10 @@ export class TsdbWriter implements Output<TsdbRecord> {
   }
 
   private down(err: Error): void {
-    const wasConnected = this.m.connected;
     this.m.connected = false;
-    this.report(new Error(`tsdb ${this.database}: InfluxDB unavailable (${err.message || String(err)}); ${this.queue.size} points queued on disk`, { cause: err }), wasConnected);
+    // Said once per outage (not at every retry); lastError keeps the latest.
+    this.report(new Error(`tsdb ${this.database}: InfluxDB unavailable (${err.message || String(err)}); ${this.queue.size} points queued on disk`, { cause: err }), !this.outageReported);
+    this.outageReported = true;
     if (this.closed) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.pump(), this.retryMs);

@@ -142,6 +142,24 @@ describe('TsdbWriter', () => {
     await w.close();
   });
 
+  it('says once per outage that InfluxDB is unavailable, naming the database', async () => {
+    const errors: string[] = [];
+    const w = new TsdbWriter({
+      config: resolveTsdbConfig({ url: 'http://127.0.0.1:1/gone_db', flushIntervalMs: 20, requestTimeoutMs: 500 }),
+      site: 's', gateway: 'g', queuePath: join(dir, 'gone.sqlite'), onError: (e) => errors.push(e.message),
+    });
+    await w.connect();
+    for (let i = 0; i < 3; i++) {
+      await w.write([{ kind: 'scores', asset: 'p', ts: T0, score: i }]);
+      w.flush();
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^tsdb gone_db: InfluxDB unavailable \(.*ECONNREFUSED.*\)/);
+    expect(w.metrics()).toMatchObject({ connected: false, pointsQueued: 3 });
+    await w.close();
+  });
+
   it('rejects a malformed url with a precise error', () => {
     expect(() => writer('x', { url: 'influx:/nowhere' })).toThrow(/influx url: expected http or https/);
     expect(() => resolveTsdbConfig({ batchSize: 0 })).toThrow(/tsdb\.batchSize/);
