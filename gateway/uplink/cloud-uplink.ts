@@ -71,6 +71,7 @@ export class CloudUplink {
   private readonly acked: number[] = [];
   private ackTimer: NodeJS.Immediate | undefined;
   private stopped = false;
+  private outageReported = false;
   private stream: Socket | undefined;
   private streamCounted = 0;
   private readonly m = { published: 0, acknowledged: 0, reconnects: 0, lastError: undefined as string | undefined };
@@ -124,7 +125,11 @@ export class CloudUplink {
       if (this.sparkplug && this.client) this.client.options.will = this.will();
     });
     this.backoff.attach(this.client, (why) => this.fail(new Error(`uplink: ${why}`)));
-    this.client.on('error', (err) => this.fail(new Error(`uplink ${this.cfg.url}: ${err.message}`, { cause: err })));
+    this.client.on('error', (err) => {
+      // Said once per outage (not at every reconnect attempt); lastError keeps the latest.
+      this.fail(new Error(`uplink ${this.cfg.url}: ${err.message}`, { cause: err }), !this.outageReported);
+      this.outageReported = true;
+    });
     this.client.on('packetsend', () => this.countUplinkBytes());
     this.summaryTimer = setInterval(() => this.flushSummaries(), this.cfg.summaryPeriodMs);
     this.summaryTimer.unref();
@@ -244,6 +249,7 @@ export class CloudUplink {
 
   private onConnect(): void {
     const c = this.client!;
+    this.outageReported = false;
     this.stream = c.stream as unknown as Socket;
     this.streamCounted = 0;
     const birth = this.sparkplug
@@ -322,8 +328,8 @@ export class CloudUplink {
     for (const l of this.listeners) l(s);
   }
 
-  private fail(err: Error): void {
+  private fail(err: Error, loud = true): void {
     this.m.lastError = err.message;
-    this.onError(err);
+    if (loud) this.onError(err);
   }
 }
