@@ -108,7 +108,8 @@ export function defaultFlow(devices: readonly DeviceConfig[], opts: DefaultFlowO
       complete: 'payload', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: DEBUG_X, y: 140, wires: [],
     },
     {
-      id: nid('comment', 'status'), type: 'comment', z: TAB, x: SOURCE_X, y: bottom, wires: [], name: 'Status view: every connection change of the sources',
+      // Node-RED places a node by its centre: a long comment sits further right so it does not run off the tab.
+      id: nid('comment', 'status'), type: 'comment', z: TAB, x: SOURCE_X + 70, y: bottom, wires: [], name: 'Status view: connection and quality changes',
     },
     { id: statusId, type: 'status', z: TAB, name: 'source status', scope: sources, x: SOURCE_X, y: bottom + ROW, wires: [[statusDebugId]] },
     {
