@@ -36,7 +36,8 @@ export interface TsdbMetrics {
 interface PendingBatch { kind: TsdbKind; points: IPoint[]; queueId?: number }
 
 const RETRY_MIN_MS = 250;
-const RETRY_MAX_MS = 5000;
+// InfluxDB is local (same box or LAN): a retry every 2 s at most is cheap and shortens recovery after an outage.
+const RETRY_MAX_MS = 2000;
 /** Batches held in memory while a write is in flight before they spill to disk. */
 const MEMORY_BATCHES = 8;
 
