@@ -53,6 +53,8 @@ export class OpcUaEndpoint implements Input {
   #wake?: () => void;
   #flushScheduled = false;
   #lastActivity = 0;
+  /** When node-opcua re-opened the channel and has not yet restored the session (0 = not waiting). */
+  #channelBackAt = 0;
   #watchdog?: NodeJS.Timeout;
   #everConnected = false;
   readonly #monitoring = new Set<GroupState>();
@@ -125,7 +127,7 @@ export class OpcUaEndpoint implements Input {
         await this.#connect();
         attempt = 0;
         const reason = await new Promise<string>((resolve) => (this.#broken = resolve));
-        if (!this.#stopped) this.#recordError(`${reason}; rebuilding the session`);
+        if (!this.#stopped) this.#recordError(`OPC UA device ${this.id}: ${reason}; rebuilding the session`);
       } catch (e) {
         if (!this.#stopped) this.#recordError(describeError(e, this.#device));
       }
@@ -156,14 +158,15 @@ export class OpcUaEndpoint implements Input {
     this.#client = client;
     client.on('backoff', (count: number, delay: number) => {
       this.#status.errors++;
-      this.#status.lastError = `cannot reach ${d.endpoint} (attempt ${count + 1}); next try in ${Math.round(delay)} ms`;
+      this.#status.lastError = `OPC UA device ${d.id}: cannot reach ${d.endpoint} (attempt ${count + 1}); next try in ${Math.round(delay)} ms`;
       this.#setState('backoff', false);
     });
-    client.on('connection_lost', () => this.#recordError(`connection to ${d.endpoint} lost`, 'connecting'));
+    client.on('connection_lost', () => this.#recordError(`OPC UA device ${d.id}: connection to ${d.endpoint} lost`, 'connecting'));
     client.on('connection_reestablished', () => this.#status.reconnects++);
     client.on('after_reconnection', (err?: Error | null) => {
       this.#lastActivity = Date.now();
       if (err) this.#recordError(describeError(err, d));
+      else this.#channelBackAt = Date.now();
     });
 
     await client.connect(d.endpoint);
@@ -175,6 +178,7 @@ export class OpcUaEndpoint implements Input {
     session.on('session_restored', () => {
       if (this.#session !== session) return;
       this.#lastActivity = Date.now();
+      this.#channelBackAt = 0;
       this.#setState('connected', true);
       this.#monitorPending();
     });
@@ -223,13 +227,20 @@ export class OpcUaEndpoint implements Input {
     }
   }
 
-  /** Rebuilds when a connected subscription stays silent well past its keep-alive period. */
+  /**
+   * Rebuilds when a connected subscription stays silent well past its keep-alive period, or when node-opcua
+   * has the channel back but cannot restore the session (it would retry forever, e.g. after a password change).
+   */
   #startWatchdog(): void {
     const silenceMs = this.#device.publishingIntervalMs * KEEPALIVE_COUNT * 2 + 5000;
     clearInterval(this.#watchdog);
+    this.#channelBackAt = 0;
     this.#watchdog = setInterval(() => {
-      if (this.#status.state === 'connected' && Date.now() - this.#lastActivity > silenceMs) {
+      const now = Date.now();
+      if (this.#status.state === 'connected' && now - this.#lastActivity > silenceMs) {
         this.#broken?.(`no publish response for ${silenceMs} ms`);
+      } else if (this.#channelBackAt > 0 && now - this.#channelBackAt > silenceMs) {
+        this.#broken?.(`node-opcua reconnected but could not restore the session within ${silenceMs} ms`);
       }
     }, Math.min(silenceMs, 5000));
     this.#watchdog.unref();
@@ -313,7 +324,8 @@ export class OpcUaEndpoint implements Input {
 }
 
 function identityOf(d: OpcUaDevice): UserIdentityInfo {
-  if (d.username === undefined) return { type: UserTokenType.Anonymous };
+  // An empty user name (an unset Node-RED credential, an empty env var) means anonymous.
+  if (!d.username) return { type: UserTokenType.Anonymous };
   return { type: UserTokenType.UserName, userName: d.username, password: d.password ?? '' };
 }
 

@@ -118,6 +118,13 @@ describe('OpcUaEndpoint', () => {
     expect(batches).toEqual([]);
   });
 
+  it('logs in anonymously when the user name is empty (an unset credential)', async () => {
+    const ep = new OpcUaEndpoint(device(server.endpointUrl, [tag('pump-1', 'running')], { username: '', password: '' }), { pkiDir: join(dir, 'client-8') });
+    const { batches } = start(ep);
+    await waitFor(() => batches.find((b) => b.values.running === true), 20_000, 'anonymous data');
+    expect(ep.status().errors).toBe(0);
+  });
+
   it('does not report changes inside an absolute deadband', async () => {
     server.set('pump-1', 'pressure', 0);
     const ep = new OpcUaEndpoint(

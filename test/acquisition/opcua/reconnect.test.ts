@@ -17,17 +17,31 @@ describe('OpcUaEndpoint reconnection', () => {
   let server: PlantOpcUaServer | undefined;
   let ep: OpcUaEndpoint | undefined;
 
-  const startServer = async () => {
+  const startServer = async (users?: Record<string, string>) => {
     server = await startPlantOpcUaServer({
       host: '127.0.0.1',
       port,
       variables: PLANT,
+      users,
       // The same PKI dir keeps the server certificate across restarts, as a real server's would.
       pkiDir: join(dir, 'server-pki'),
       operationLimits: { maxMonitoredItemsPerCall: LIMIT },
     });
     return server;
   };
+
+  /** Starts an endpoint, waits for `ready` in its batches, stops the server and waits for the loss. */
+  async function connectThenStopServer(endpoint: OpcUaEndpoint, ready: (b: SampleBatch) => boolean): Promise<SampleBatch[]> {
+    ep = endpoint;
+    const batches: SampleBatch[] = [];
+    ep.onSamples((b) => batches.push(b));
+    await ep.start();
+    await waitFor(() => batches.find(ready), 20_000, 'data before the restart');
+    await server!.close();
+    server = undefined;
+    await waitFor(() => !endpoint.status().connected, 20_000, 'the loss to be noticed');
+    return batches;
+  }
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'telltale-opcua-reconnect-'));
@@ -48,17 +62,10 @@ describe('OpcUaEndpoint reconnection', () => {
     port = await freePort();
     const first = await startServer();
     const tags = [tag('pump-1', 'flow'), ...Array.from({ length: WIDE_TAGS }, (_, i) => tag('wide', `t${i}`))];
-    ep = new OpcUaEndpoint(device(first.endpointUrl, tags, { backoff: { initialMs: 100, maxMs: 500 } }), { pkiDir: join(dir, 'client') });
-    const batches: SampleBatch[] = [];
-    ep.onSamples((b) => batches.push(b));
-    await ep.start();
-    first.set('pump-1', 'flow', 1);
-    await waitFor(() => batches.find((b) => b.values.flow === 1), 20_000, 'flow before restart');
-    await waitFor(() => batches.find((b) => Object.keys(b.values).length === WIDE_TAGS), 20_000, 'wide tags before restart');
-
-    await first.close();
-    server = undefined;
-    await waitFor(() => !ep!.status().connected, 20_000, 'the loss to be noticed');
+    const batches = await connectThenStopServer(
+      new OpcUaEndpoint(device(first.endpointUrl, tags, { backoff: { initialMs: 100, maxMs: 500 } }), { pkiDir: join(dir, 'client') }),
+      (b) => b.group === 'wide' && Object.keys(b.values).length === WIDE_TAGS,
+    );
     const restartedAt = Date.now();
     const second = await startServer();
     const listeningAt = Date.now();
@@ -80,13 +87,13 @@ describe('OpcUaEndpoint reconnection', () => {
       const now = Date.now();
       console.log(
         `OPC UA: data flowed again ${now - restartedAt} ms after the restart began, ${now - listeningAt} ms after the server listened ` +
-          `(last error: ${ep.status().lastError})`,
+          `(last error: ${ep!.status().lastError})`,
       );
       expect(Object.keys(wide.values)).toHaveLength(WIDE_TAGS);
     } finally {
       clearInterval(ticker);
     }
-    const status = ep.status();
+    const status = ep!.status();
     expect(status.connected).toBe(true);
     expect(status.reconnects).toBeGreaterThanOrEqual(1);
   });
@@ -94,21 +101,29 @@ describe('OpcUaEndpoint reconnection', () => {
   it('monitors a group added while the server is down once node-opcua has restored the session', async () => {
     port = await freePort();
     const first = await startServer();
-    ep = new OpcUaEndpoint(device(first.endpointUrl, [tag('pump-1', 'flow')], { backoff: { initialMs: 100, maxMs: 500 } }), {
-      pkiDir: join(dir, 'client-3'),
-    });
-    const batches: SampleBatch[] = [];
-    ep.onSamples((b) => batches.push(b));
-    await ep.start();
-    await waitFor(() => batches.find((b) => b.values.flow === 50), 20_000, 'flow before restart');
-    await first.close();
-    server = undefined;
-    await waitFor(() => !ep!.status().connected, 20_000, 'the loss to be noticed');
-    ep.addGroup({ id: 'late', asset: 'motor-1', tags: [tag('motor-1', 'current', { scale: 10 })] });
+    const batches = await connectThenStopServer(
+      new OpcUaEndpoint(device(first.endpointUrl, [tag('pump-1', 'flow')], { backoff: { initialMs: 100, maxMs: 500 } }), { pkiDir: join(dir, 'client-3') }),
+      (b) => b.values.flow === 50,
+    );
+    ep!.addGroup({ id: 'late', asset: 'motor-1', tags: [tag('motor-1', 'current', { scale: 10 })] });
     await startServer();
     const late = await waitFor(() => batches.find((b) => b.group === 'late'), 60_000, 'the late group');
     expect(late.values.current).toBe(100);
-    expect(ep.status().connected).toBe(true);
+    expect(ep!.status().connected).toBe(true);
+  });
+
+  it('rebuilds when node-opcua cannot restore the session, and reports why (password changed during a restart)', async () => {
+    port = await freePort();
+    const first = await startServer({ operator: 'old' });
+    await connectThenStopServer(
+      new OpcUaEndpoint(device(first.endpointUrl, [tag('pump-1', 'flow')], { username: 'operator', password: 'old' }), { pkiDir: join(dir, 'client-4') }),
+      (b) => b.values.flow === 50,
+    );
+    const second = await startServer({ operator: 'new' });
+    // node-opcua retries the session repair forever; the watchdog rebuilds and the fresh login says why it fails.
+    const status = await waitFor(() => (ep!.status().lastError?.includes('wrong username or password') ? ep!.status() : undefined), 40_000, 'login error');
+    expect(status.lastError).toBe(`OPC UA device plc-1: ${second.endpointUrl} refused login as "operator": wrong username or password (BadUserAccessDenied)`);
+    expect(status.connected).toBe(false);
   });
 
   it('keeps retrying with backoff while the server is down and connects once it is up', async () => {
