@@ -125,12 +125,13 @@ describe('OpcUaEndpoint', () => {
     expect(ep.status().errors).toBe(0);
   });
 
-  it('does not report changes inside an absolute deadband', async () => {
+  // pressure's EURange is 0..10, so 50 % is the same band as 5 absolute.
+  it.each([
+    { type: 'absolute' as const, value: 5 },
+    { type: 'percent' as const, value: 50 },
+  ])('does not report changes inside the $type deadband ($value)', async (deadband) => {
     server.set('pump-1', 'pressure', 0);
-    const ep = new OpcUaEndpoint(
-      device(server.endpointUrl, [tag('pump-1', 'pressure', { deadband: { type: 'absolute', value: 5 } })]),
-      { pkiDir: join(dir, 'client-6') },
-    );
+    const ep = new OpcUaEndpoint(device(server.endpointUrl, [tag('pump-1', 'pressure', { deadband })]), { pkiDir: join(dir, `client-6-${deadband.type}`) });
     const { batches } = start(ep);
     await waitFor(() => batches.find((b) => b.values.pressure === 0), 20_000, 'initial pressure');
     for (const v of [1, 2, 3, 9]) {
