@@ -113,8 +113,9 @@ export class OpcUaEndpoint implements Input {
     this.#stopped = true;
     this.#broken?.('stopped');
     this.#wake?.();
-    await this.#teardown();
+    await this.#teardown(); // aborts a connect in flight
     await this.#loop;
+    await this.#teardown(); // releases what a racing connect created after the first teardown
     await this.#cm?.dispose();
     this.#cm = undefined;
     this.#setState('stopped', false);
@@ -125,6 +126,7 @@ export class OpcUaEndpoint implements Input {
     while (!this.#stopped) {
       try {
         await this.#connect();
+        if (this.#stopped) break;
         attempt = 0;
         const reason = await new Promise<string>((resolve) => (this.#broken = resolve));
         if (!this.#stopped) this.#recordError(`OPC UA device ${this.id}: ${reason}; rebuilding the session`);
@@ -259,6 +261,7 @@ export class OpcUaEndpoint implements Input {
     this.#flushScheduled = true;
     setImmediate(() => {
       this.#flushScheduled = false;
+      if (this.#stopped) return;
       for (const group of this.#groups.values()) {
         if (!group.dirty) continue;
         const batch = group.takeBatch(this.id);

@@ -118,6 +118,23 @@ describe('OpcUaEndpoint', () => {
     expect(batches).toEqual([]);
   });
 
+  it('stops cleanly at any point of connecting and sends nothing afterwards', async () => {
+    for (const delayMs of [0, 10, 50, 200]) {
+      const ep = new OpcUaEndpoint(device(server.endpointUrl, [tag('pump-1', 'flow')]), { pkiDir: join(dir, 'client-9') });
+      const batches: SampleBatch[] = [];
+      ep.onSamples((b) => batches.push(b));
+      await ep.start();
+      await new Promise((r) => setTimeout(r, delayMs));
+      await ep.stop();
+      expect(ep.status()).toMatchObject({ state: 'stopped', connected: false });
+      const seen = batches.length;
+      server.set('pump-1', 'flow', 60 + delayMs);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(batches.length).toBe(seen);
+    }
+    server.set('pump-1', 'flow', 50);
+  });
+
   it('logs in anonymously when the user name is empty (an unset credential)', async () => {
     const ep = new OpcUaEndpoint(device(server.endpointUrl, [tag('pump-1', 'running')], { username: '', password: '' }), { pkiDir: join(dir, 'client-8') });
     const { batches } = start(ep);
