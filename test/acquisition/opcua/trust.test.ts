@@ -68,6 +68,14 @@ describe('OpcUaEndpoint server trust', () => {
     await waitFor(() => batches.find((b) => b.values.flow === 50), 30_000, 'data with auto-accept');
   });
 
+  it('lets several endpoints share one fresh PKI dir and connect at once (as the gateway runs them)', async () => {
+    server = await startPlantOpcUaServer({ host: '127.0.0.1', port, variables: PLANT, pkiDir: join(dir, 'server-e') });
+    const ids = ['plc-a', 'plc-b', 'plc-c', 'plc-d'];
+    const all = ids.map((id, i) => run(new OpcUaEndpoint(i % 2 ? secure({ id }) : device(`opc.tcp://127.0.0.1:${port}`, [tag('pump-1', 'flow')], { id }), { pkiDir: join(dir, 'shared') })));
+    await waitFor(() => all.every((batches) => batches.some((b) => b.values.flow === 50)), 30_000, 'data on every endpoint');
+    expect(all.map((batches) => batches[0].device)).toEqual(ids);
+  });
+
   it('names the endpoint when it offers no matching security mode', async () => {
     server = await startPlantOpcUaServer({ host: '127.0.0.1', port, variables: PLANT, pkiDir: join(dir, 'server-d') });
     const ep = new OpcUaEndpoint(secure({ securityMode: 'Sign' }), { pkiDir: join(dir, 'client-sign'), serverTrust: 'auto-accept' });
