@@ -68,6 +68,15 @@ describe('OpcUaEndpoint server trust', () => {
     await waitFor(() => batches.find((b) => b.values.flow === 50), 30_000, 'data with auto-accept');
   });
 
+  it("rejects an unknown server certificate with serverTrust 'trusted-only'", async () => {
+    server = await startPlantOpcUaServer({ host: '127.0.0.1', port, variables: PLANT, pkiDir: join(dir, 'server-f') });
+    const ep = new OpcUaEndpoint(secure(), { pkiDir: join(dir, 'client-strict'), serverTrust: 'trusted-only' });
+    const batches = run(ep);
+    const status = await waitFor(() => (ep.status().lastError ? ep.status() : undefined), 30_000, 'trust error');
+    expect(status.lastError).toContain('is not trusted');
+    expect(batches).toEqual([]);
+  });
+
   it('lets several endpoints share one fresh PKI dir and connect at once (as the gateway runs them)', async () => {
     server = await startPlantOpcUaServer({ host: '127.0.0.1', port, variables: PLANT, pkiDir: join(dir, 'server-e') });
     const ids = ['plc-a', 'plc-b', 'plc-c', 'plc-d'];
