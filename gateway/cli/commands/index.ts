@@ -7,6 +7,7 @@ import { register as evaluate } from './evaluate.ts';
 import { register as train } from './train.ts';
 import { register as probe } from './probe.ts';
 import { register as simulate } from './simulate.ts';
+import { register as models } from './models.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -18,4 +19,5 @@ export const commands: RegisterCommand[] = [
   train,
   config,
   evaluate,
+  models,
 ];
