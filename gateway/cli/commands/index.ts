@@ -8,6 +8,7 @@ import { register as train } from './train.ts';
 import { register as probe } from './probe.ts';
 import { register as simulate } from './simulate.ts';
 import { register as models } from './models.ts';
+import { register as bench } from './bench.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -19,5 +20,6 @@ export const commands: RegisterCommand[] = [
   train,
   config,
   evaluate,
+  bench,
   models,
 ];

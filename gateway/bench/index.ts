@@ -1,0 +1,31 @@
+/**
+ * `telltale bench`: runs each load step against real influxd and mosquitto on loopback and the simulator in a
+ * child process, and collects the report. Public API: runBench(options) → BenchReport; formatTable(report).
+ */
+import { availableParallelism } from 'node:os';
+import { startServers } from './peers.ts';
+import { runStep } from './step.ts';
+import type { BenchReport, StepSpec } from './report.ts';
+
+export { formatTable, parseSteps, type BenchReport, type StepResult, type StepSpec } from './report.ts';
+
+export interface BenchOptions {
+  steps: StepSpec[];
+  secondsPerStep: number;
+  /** (step index, fraction of that step done) */
+  onProgress?: (step: number, fraction: number) => void;
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchReport> {
+  const { influxd, mosquitto } = await startServers();
+  const steps = [];
+  try {
+    for (let i = 0; i < opts.steps.length; i++) {
+      steps.push(await runStep(opts.steps[i], { influxUrl: influxd.url, mqttUrl: mosquitto.url, seconds: opts.secondsPerStep, onProgress: (f) => opts.onProgress?.(i, f) }));
+    }
+  } finally {
+    await Promise.allSettled([influxd.dispose(), mosquitto.dispose()]);
+  }
+  const kept = steps.filter((s) => s.kept).map((s) => s.valuesPerS);
+  return { node: process.version, cpus: availableParallelism(), secondsPerStep: opts.secondsPerStep, steps, sustainedValuesPerS: kept.length ? Math.max(...kept) : 0 };
+}

@@ -1,0 +1,84 @@
+/** Bench report: step specs, per-step figures, and the terminal table. */
+
+export interface StepSpec {
+  /** Total tags (assets × tags per asset). */
+  tags: number;
+  /** Samples per second per tag. */
+  rate: number;
+  tagsPerAsset: number;
+}
+
+export interface StepResult {
+  step: string;
+  tags: number;
+  rate: number;
+  assets: number;
+  seconds: number;
+  targetValuesPerS: number;
+  valuesPerS: number;
+  /** Kept up: ≥ 95 % of the target, no skipped polls, InfluxDB queue not growing by more than a second's worth. */
+  kept: boolean;
+  /** Polls the Modbus devices skipped because the previous one was still running: the shed-load metric. */
+  skippedPolls: number;
+  status: 'ok' | 'behind' | 'shedding';
+  dataAgeP99Ms: number;
+  dataAgeMaxMs: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  faults: number;
+  alertsReceived: number;
+  cpuPct: number;
+  /** RSS when the measurement began (after warm-up) and the most seen during it. */
+  rssStartMB: number;
+  rssMaxMB: number;
+  loopLagP99Ms: number;
+  loopLagMaxMs: number;
+  influxPointsPerS: number;
+  influxQueueGrowth: number;
+  bytesInPerS: number;
+  bytesUpPerS: number;
+  errors: string[];
+}
+
+export interface BenchReport {
+  node: string;
+  cpus: number;
+  secondsPerStep: number;
+  steps: StepResult[];
+  /** Highest values/s of a step that kept up. */
+  sustainedValuesPerS: number;
+}
+
+/** `1000x10,2000x10` → specs; names the bad entry. */
+export function parseSteps(text: string, tagsPerAsset: number): StepSpec[] {
+  return text.split(',').map((s) => {
+    const m = /^\s*(\d+)x(\d+(?:\.\d+)?)\s*$/.exec(s);
+    if (!m || Number(m[1]) < 1 || !(Number(m[2]) > 0)) throw new Error(`--steps: "${s}" is not TAGSxHZ (e.g. 1000x10)`);
+    return { tags: Number(m[1]), rate: Number(m[2]), tagsPerAsset: Math.min(tagsPerAsset, Number(m[1])) };
+  });
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const s = values.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+const k = (v: number) => (Number.isNaN(v) ? '-' : v >= 1e4 ? `${(v / 1e3).toFixed(0)} k` : v.toFixed(0));
+const ms = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(v < 10 ? 1 : 0));
+
+export function formatTable(r: BenchReport): string {
+  const head = ['step', 'target/s', 'values/s', 'status', 'skipped', 'age p99', 'alert p50', 'alert p99', 'alerts', 'CPU %', 'RSS MB', 'lag p99', 'influx pt/s', 'B in/s', 'B up/s'];
+  const rows = r.steps.map((s) => [
+    s.step, k(s.targetValuesPerS), k(s.valuesPerS), s.status, String(s.skippedPolls), ms(s.dataAgeP99Ms), ms(s.latencyP50Ms), ms(s.latencyP99Ms),
+    `${s.alertsReceived}/${s.faults}`, s.cpuPct.toFixed(0), s.rssMaxMB.toFixed(0), ms(s.loopLagP99Ms), k(s.influxPointsPerS), k(s.bytesInPerS), k(s.bytesUpPerS),
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+  const errs = r.steps.flatMap((s) => s.errors.map((e) => `  ${s.step}: ${e}`));
+  return [
+    line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line), '',
+    `sustained (kept-up step): ${k(r.sustainedValuesPerS)} values/s; latencies in ms from the simulator's fault onset to the MQTT subscriber`,
+    ...(errs.length ? ['errors:', ...errs] : []),
+  ].join('\n');
+}
