@@ -7,6 +7,7 @@ import { startServers } from './peers.ts';
 import { runStep } from './step.ts';
 import type { BenchReport, StepSpec } from './report.ts';
 
+export { runComponents, formatComponents, COMPONENT_SCRIPTS, type ComponentRun } from './components.ts';
 export { formatTable, parseSteps, type BenchReport, type StepResult, type StepSpec } from './report.ts';
 
 export interface BenchOptions {

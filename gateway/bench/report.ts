@@ -47,6 +47,8 @@ export interface BenchReport {
   steps: StepResult[];
   /** Highest values/s of a step that kept up. */
   sustainedValuesPerS: number;
+  /** With --components: the component bench scripts' output. */
+  components?: { name: string; command: string; output: string }[];
 }
 
 /** `1000x10,2000x10` → specs; names the bad entry. */

@@ -1,7 +1,7 @@
 /** `telltale bench`: load steps through the real pipeline (see gateway/bench), a table or JSON. */
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { formatTable, parseSteps, runBench } from '../../bench/index.ts';
+import { formatComponents, formatTable, parseSteps, runBench, runComponents } from '../../bench/index.ts';
 
 const DEFAULT_STEPS = '1000x10,5000x10,10000x10,20000x10';
 const QUICK_STEPS = '200x10';
@@ -14,8 +14,9 @@ export function register(program: Command): void {
     .option('--steps <list>', `TAGSxHZ load steps, comma-separated (default ${DEFAULT_STEPS})`)
     .option('--seconds <n>', 'measured seconds per step (default 20; --quick 4)')
     .option('--tags-per-asset <n>', 'tags per asset (one Modbus device and one feature window per asset)', '100')
+    .option('--components', 'also run the component benches (bench/*.ts: ONNX vs BatchScorer, Modbus, InfluxDB) after the steps')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { quick?: boolean; steps?: string; seconds?: string; tagsPerAsset: string; json?: boolean }) => {
+    .action(async (o: { quick?: boolean; steps?: string; seconds?: string; tagsPerAsset: string; json?: boolean; components?: boolean }) => {
       const perAsset = Number(o.tagsPerAsset);
       if (!Number.isInteger(perAsset) || perAsset < 1 || perAsset > 1000) throw new Error(`--tags-per-asset: expected a whole number in 1..1000, got "${o.tagsPerAsset}"`);
       const steps = parseSteps(o.steps ?? (o.quick ? QUICK_STEPS : DEFAULT_STEPS), perAsset);
@@ -30,6 +31,7 @@ export function register(program: Command): void {
         onProgress: (i, f) => bar?.update(Math.round((i + f) * 100), { step: `${steps[i].tags}x${steps[i].rate}` }),
       });
       bar?.stop();
-      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatTable(report)}\n`);
+      if (o.components) report.components = await runComponents((_, name) => { if (!o.json) process.stderr.write(`component bench: ${name}\n`); });
+      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatTable(report)}\n${report.components ? `\n${formatComponents(report.components)}\n` : ''}`);
     });
 }
