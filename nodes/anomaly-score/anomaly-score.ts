@@ -1,0 +1,248 @@
+/**
+ * anomaly-score: scores feature windows with a shared model (telltale-model) or a baseline it learns per asset,
+ * and turns the scores into alerts through one AssetDetector per asset.
+ * In: msg.payload = { asset, ts, features: { "<tag>.<feature>": number } } (feature-window).
+ * Out 1: { asset, ts, score, threshold, anomalous, contributions: [{ tag, feature, share }] } per window.
+ * Out 2: alert events (open / update / close, id, top tags). Out 3: drift events (drift-start / drift-end).
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AssetDetector } from '../../gateway/detection/index.ts';
+import type { TelltaleModelNode } from '../model/model.ts';
+import type { NodeAPI, NodeDef, NodeMessage, RedNode, NodeStatus } from '../shared/red.ts';
+import { topContributions } from './contributions.ts';
+import { DriftReference } from './drift-reference.ts';
+import { AssetLearning, loadLearned, type AssetModel, type LearnSettings } from './learning.ts';
+import { readSettings, type ScoreSettings } from './settings.ts';
+
+interface WindowPayload {
+  asset: string;
+  ts: number;
+  features: Record<string, number>;
+  names?: string[];
+}
+
+/** One asset's state: where its scores come from, its detector and drift reference. */
+interface AssetState {
+  phase: 'loading' | 'learning' | 'fitting' | 'scoring' | 'failed';
+  model?: AssetModel | SharedModel;
+  learning?: AssetLearning;
+  detector?: AssetDetector;
+  drift?: DriftReference;
+  row?: Float32Array;
+  problem?: string;
+}
+
+type SharedModel = Omit<AssetModel, 'dispose' | 'path'>;
+
+function windowOf(payload: unknown): WindowPayload {
+  const p = payload as Partial<WindowPayload> | null;
+  if (!p || typeof p !== 'object') throw new Error('payload must be a feature window { asset, ts, features }');
+  if (typeof p.asset !== 'string' || p.asset === '') throw new Error('payload.asset must be a non-empty string');
+  if (typeof p.ts !== 'number' || !Number.isFinite(p.ts)) throw new Error(`asset "${p.asset}": payload.ts must be a number`);
+  if (!p.features || typeof p.features !== 'object') throw new Error(`asset "${p.asset}": payload.features must be an object of feature → number`);
+  return p as WindowPayload;
+}
+
+/** The window's features in the model's input order; names every feature the model needs and the window lacks. */
+function fillRow(w: WindowPayload, names: readonly string[], row: Float32Array): void {
+  let missing: string[] | undefined;
+  for (let i = 0; i < names.length; i++) {
+    const v = w.features[names[i]];
+    if (typeof v !== 'number' || !Number.isFinite(v)) (missing ??= []).push(names[i]);
+    else row[i] = v;
+  }
+  if (missing) {
+    throw new Error(`asset "${w.asset}": the model needs ${missing.map((n) => `"${n}"`).join(', ')}, ` +
+      `not a finite number in this window (it has ${Object.keys(w.features).slice(0, 8).join(', ')}${Object.keys(w.features).length > 8 ? ', …' : ''})`);
+  }
+}
+
+export default function (RED: NodeAPI): void {
+  function AnomalyScoreNode(this: RedNode, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const where = `anomaly-score "${def.name || def.id}"`;
+    let settings: ScoreSettings;
+    try {
+      const userDir = typeof RED.settings.userDir === 'string' ? RED.settings.userDir : tmpdir();
+      settings = readSettings(def, join(userDir, 'telltale-models'), where);
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: 'bad configuration' });
+      node.error(err);
+      return;
+    }
+    const modelNode = settings.modelId ? (RED.nodes.getNode(settings.modelId) as TelltaleModelNode | null) : null;
+    const learn: LearnSettings | undefined = settings.learn;
+    if (!modelNode && !learn) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no model and learning off' });
+      node.error(`${where}: choose a telltale-model or tick "learn on device"`);
+      return;
+    }
+    const assets = new Map<string, AssetState>();
+    let shared: SharedModel | undefined;
+    let sharedProblem: string | undefined;
+    let closed = false;
+    let lastStatus = '';
+    let lastStatusAt = 0;
+    const show = (st: NodeStatus, force = false) => {
+      const key = `${st.fill}|${st.text}`;
+      const now = Date.now();
+      // Throttled: one status per 250 ms at most, unless the colour changes (an alert opened or closed).
+      if (key === lastStatus || (!force && now - lastStatusAt < 250 && lastStatus.split('|')[0] === st.fill)) return;
+      lastStatus = key;
+      lastStatusAt = now;
+      node.status(st);
+    };
+
+    if (modelNode) {
+      show({ fill: 'yellow', shape: 'ring', text: 'loading model' });
+      modelNode.model.then(
+        (m) => {
+          if (closed) return;
+          shared = { batch: m.batch, inputNames: m.inputNames, threshold: settings.threshold ?? m.threshold ?? Number.NaN };
+          if (!Number.isFinite(shared.threshold)) {
+            sharedProblem = `${where}: model ${m.source} has no threshold (a bare .onnx): set one on this node`;
+            node.error(sharedProblem);
+            show({ fill: 'red', shape: 'ring', text: 'model has no threshold' }, true);
+            return;
+          }
+          show({ fill: 'green', shape: 'dot', text: `ready, thr ${shared.threshold.toFixed(2)}` }, true);
+        },
+        (err: Error) => {
+          sharedProblem = err.message;
+          show({ fill: 'red', shape: 'ring', text: err.message.replace(/^telltale-model "[^"]*": /, '').slice(0, 60) }, true);
+        },
+      );
+    } else {
+      show({ fill: 'grey', shape: 'ring', text: 'learning: waiting for windows' });
+    }
+
+    const startScoring = (st: AssetState, asset: string, model: AssetModel | SharedModel) => {
+      st.model = model;
+      st.row = new Float32Array(model.inputNames.length);
+      st.detector = new AssetDetector(asset, {
+        threshold: settings.threshold ?? model.threshold,
+        smoothing: settings.smoothing,
+        closeRatio: settings.closeRatio,
+        minOpenWindows: settings.minOpenWindows,
+        minCloseWindows: settings.minCloseWindows,
+        topTags: settings.topK,
+      });
+      st.drift = new DriftReference(asset, model.inputNames, settings.drift);
+      st.phase = 'scoring';
+    };
+
+    const stateOf = (w: WindowPayload): AssetState => {
+      let st = assets.get(w.asset);
+      if (st) return st;
+      st = { phase: 'loading' };
+      assets.set(w.asset, st);
+      const s = st;
+      if (shared) {
+        startScoring(s, w.asset, shared);
+      } else if (learn) {
+        const names = w.names ?? Object.keys(w.features);
+        loadLearned(w.asset, learn).then(
+          (m) => {
+            if (closed) return void m?.dispose();
+            if (m) {
+              node.log(`${where}: asset "${w.asset}": scoring with the baseline learned earlier (${m.path})`);
+              startScoring(s, w.asset, m);
+            } else {
+              s.learning = new AssetLearning(w.asset, names, learn);
+              s.phase = 'learning';
+            }
+          },
+          (err: Error) => {
+            s.phase = 'failed';
+            s.problem = `${where}: asset "${w.asset}": cannot load its learned baseline: ${err.message}`;
+            node.error(s.problem);
+            show({ fill: 'red', shape: 'ring', text: `${w.asset}: bad learned model` }, true);
+          },
+        );
+      }
+      return s;
+    };
+
+    const learnFrom = (st: AssetState, w: WindowPayload) => {
+      const l = st.learning!;
+      const row = Float64Array.from(l.inputNames, (n) => w.features[n]);
+      if (!l.add(row, w.ts)) {
+        show({ fill: 'blue', shape: 'ring', text: `learning ${l.progress}` });
+        return;
+      }
+      st.phase = 'fitting';
+      show({ fill: 'blue', shape: 'dot', text: `fitting ${w.asset}` }, true);
+      l.fit().then(
+        (m) => {
+          if (closed) return void m.dispose();
+          node.log(`${where}: asset "${w.asset}": learned a ${learn!.family} baseline, threshold ${m.threshold}, saved in ${m.path}`);
+          st.learning = undefined;
+          startScoring(st, w.asset, m);
+          show({ fill: 'green', shape: 'dot', text: 'scoring' }, true);
+        },
+        (err: Error) => {
+          st.phase = 'failed';
+          st.problem = `${where}: asset "${w.asset}": learning failed: ${err.message}`;
+          node.error(st.problem);
+          show({ fill: 'red', shape: 'ring', text: `${w.asset}: learning failed` }, true);
+        },
+      );
+    };
+
+    node.on('input', (msg, send, done) => {
+      let w: WindowPayload;
+      let st: AssetState;
+      try {
+        w = windowOf(msg.payload);
+        if (sharedProblem) throw new Error(sharedProblem);
+        st = stateOf(w);
+        if (st.phase === 'learning') {
+          learnFrom(st, w);
+          return done();
+        }
+        if (st.phase === 'failed') throw new Error(st.problem);
+        if (st.phase !== 'scoring') return done(); // model loading or a fit running: this window is skipped
+        fillRow(w, st.model!.inputNames, st.row!);
+      } catch (err) {
+        return done(err as Error);
+      }
+      const { model, detector, drift } = st as Required<AssetState>;
+      const features = st.row!.slice(); // the row buffer is reused by the next window before this one resolves
+      model.batch.score(st.row!, 1).then(
+        ({ score, contributions }) => {
+          const d = detector.update(w.ts, score[0], { names: model.inputNames, values: contributions });
+          const payload = {
+            asset: w.asset,
+            ts: w.ts,
+            score: d.score,
+            rawScore: score[0],
+            threshold: d.threshold,
+            anomalous: d.anomalous,
+            contributions: topContributions(model.inputNames, contributions, settings.topK),
+          };
+          const driftEvents = drift.push(w.ts, d.score, features);
+          send([
+            { ...msg, topic: w.asset, payload },
+            d.alert ? { topic: w.asset, payload: d.alert } : null,
+            driftEvents ? driftEvents.map((e) => ({ topic: w.asset, payload: e })) : null,
+          ] as NodeMessage[]);
+          show(d.anomalous
+            ? { fill: 'red', shape: 'dot', text: `${w.asset} score ${d.score.toFixed(2)} / thr ${d.threshold.toFixed(2)}` }
+            : { fill: 'green', shape: 'dot', text: `score ${d.score.toFixed(2)} / thr ${d.threshold.toFixed(2)}` }, d.alert !== undefined);
+          done();
+        },
+        (err: Error) => done(new Error(`${where}: asset "${w.asset}": scoring failed: ${err.message}`)),
+      );
+    });
+
+    node.on('close', (_removed, done) => {
+      closed = true;
+      const own = [...assets.values()].map((s) => s.model).filter((m): m is AssetModel => m !== undefined && 'dispose' in m);
+      assets.clear();
+      Promise.all(own.map((m) => m.dispose())).catch((err: Error) => node.error(err)).finally(done);
+    });
+  }
+  RED.nodes.registerType('anomaly-score', AnomalyScoreNode);
+}
