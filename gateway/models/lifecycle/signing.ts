@@ -11,7 +11,7 @@ import { ManifestError, readModelBundle, type ModelBundle, type ModelManifest } 
 const PREFIX = 'ed25519:';
 
 /** Why a bundle is refused; `reason` is stable for API clients and audit events, `message` names the detail. */
-export type RefusalReason = 'unsigned' | 'bad-signature' | 'hash-mismatch' | 'invalid-bundle' | 'inputs-mismatch' | 'no-public-key';
+export type RefusalReason = 'unsigned' | 'bad-signature' | 'hash-mismatch' | 'invalid-bundle' | 'inputs-mismatch' | 'no-public-key' | 'version-exists';
 
 export class ModelRefusedError extends Error {
   override readonly name = 'ModelRefusedError';
