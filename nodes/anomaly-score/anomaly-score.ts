@@ -24,7 +24,10 @@ interface WindowPayload {
 
 /** One asset's state: where its scores come from, its detector and drift reference. */
 interface AssetState {
-  phase: 'loading' | 'learning' | 'fitting' | 'scoring' | 'failed';
+  phase: 'waiting' | 'learning' | 'scoring' | 'failed';
+  /** While waiting (its model loading, a fit running): settles when the phase changes; windows queue behind it. */
+  waiting?: Promise<void>;
+  queued: number;
   model?: AssetModel | SharedModel;
   learning?: AssetLearning;
   detector?: AssetDetector;
@@ -34,6 +37,11 @@ interface AssetState {
 }
 
 type SharedModel = Omit<AssetModel, 'dispose' | 'path'>;
+type Send = (msg: NodeMessage | NodeMessage[]) => void;
+type Done = (err?: Error) => void;
+
+/** Windows held per asset while its model loads or fits; beyond this they are dropped (with one warning). */
+const MAX_QUEUED = 10_000;
 
 function windowOf(payload: unknown): WindowPayload {
   const p = payload as Partial<WindowPayload> | null;
@@ -80,8 +88,6 @@ export default function (RED: NodeAPI): void {
       return;
     }
     const assets = new Map<string, AssetState>();
-    let shared: SharedModel | undefined;
-    let sharedProblem: string | undefined;
     let closed = false;
     let lastStatus = '';
     let lastStatusAt = 0;
@@ -95,23 +101,20 @@ export default function (RED: NodeAPI): void {
       node.status(st);
     };
 
+    let shared: Promise<SharedModel> | undefined;
     if (modelNode) {
       show({ fill: 'yellow', shape: 'ring', text: 'loading model' });
-      modelNode.model.then(
-        (m) => {
-          if (closed) return;
-          shared = { batch: m.batch, inputNames: m.inputNames, threshold: settings.threshold ?? m.threshold ?? Number.NaN };
-          if (!Number.isFinite(shared.threshold)) {
-            sharedProblem = `${where}: model ${m.source} has no threshold (a bare .onnx): set one on this node`;
-            node.error(sharedProblem);
-            show({ fill: 'red', shape: 'ring', text: 'model has no threshold' }, true);
-            return;
-          }
-          show({ fill: 'green', shape: 'dot', text: `ready, thr ${shared.threshold.toFixed(2)}` }, true);
-        },
+      shared = modelNode.model.then((m) => {
+        const threshold = settings.threshold ?? m.threshold;
+        if (threshold === undefined) throw new Error(`${where}: model ${m.source} has no threshold (a bare .onnx): set one on this node`);
+        return { batch: m.batch, inputNames: m.inputNames, threshold };
+      });
+      shared.then(
+        (m) => { if (!closed) show({ fill: 'green', shape: 'dot', text: `ready, thr ${m.threshold.toFixed(2)}` }, true); },
         (err: Error) => {
-          sharedProblem = err.message;
-          show({ fill: 'red', shape: 'ring', text: err.message.replace(/^telltale-model "[^"]*": /, '').slice(0, 60) }, true);
+          if (closed) return;
+          if (err.message.startsWith(where)) node.error(err.message); // the model node logs its own load errors
+          show({ fill: 'red', shape: 'ring', text: err.message.replace(/^[\w-]+ "[^"]*": /, '').slice(0, 60) }, true);
         },
       );
     } else {
@@ -119,6 +122,10 @@ export default function (RED: NodeAPI): void {
     }
 
     const startScoring = (st: AssetState, asset: string, model: AssetModel | SharedModel) => {
+      if (closed) {
+        if ('dispose' in model) void model.dispose();
+        return;
+      }
       st.model = model;
       st.row = new Float32Array(model.inputNames.length);
       st.detector = new AssetDetector(asset, {
@@ -132,20 +139,28 @@ export default function (RED: NodeAPI): void {
       st.drift = new DriftReference(asset, model.inputNames, settings.drift);
       st.phase = 'scoring';
     };
+    const fail = (st: AssetState, problem: string, text: string) => {
+      st.phase = 'failed';
+      st.problem = problem;
+      if (closed) return;
+      node.error(problem);
+      show({ fill: 'red', shape: 'ring', text }, true);
+    };
 
     const stateOf = (w: WindowPayload): AssetState => {
       let st = assets.get(w.asset);
       if (st) return st;
-      st = { phase: 'loading' };
-      assets.set(w.asset, st);
-      const s = st;
+      const s: AssetState = { phase: 'waiting', queued: 0 };
+      assets.set(w.asset, s);
       if (shared) {
-        startScoring(s, w.asset, shared);
+        s.waiting = shared.then((m) => startScoring(s, w.asset, m), (err: Error) => {
+          s.phase = 'failed';
+          s.problem = err.message;
+        });
       } else if (learn) {
         const names = w.names ?? Object.keys(w.features);
-        loadLearned(w.asset, learn).then(
+        s.waiting = loadLearned(w.asset, learn).then(
           (m) => {
-            if (closed) return void m?.dispose();
             if (m) {
               node.log(`${where}: asset "${w.asset}": scoring with the baseline learned earlier (${m.path})`);
               startScoring(s, w.asset, m);
@@ -154,12 +169,7 @@ export default function (RED: NodeAPI): void {
               s.phase = 'learning';
             }
           },
-          (err: Error) => {
-            s.phase = 'failed';
-            s.problem = `${where}: asset "${w.asset}": cannot load its learned baseline: ${err.message}`;
-            node.error(s.problem);
-            show({ fill: 'red', shape: 'ring', text: `${w.asset}: bad learned model` }, true);
-          },
+          (err: Error) => fail(s, `${where}: asset "${w.asset}": cannot load its learned baseline: ${err.message}`, `${w.asset}: bad learned model`),
         );
       }
       return s;
@@ -172,38 +182,50 @@ export default function (RED: NodeAPI): void {
         show({ fill: 'blue', shape: 'ring', text: `learning ${l.progress}` });
         return;
       }
-      st.phase = 'fitting';
+      st.phase = 'waiting';
       show({ fill: 'blue', shape: 'dot', text: `fitting ${w.asset}` }, true);
-      l.fit().then(
+      st.waiting = l.fit().then(
         (m) => {
-          if (closed) return void m.dispose();
           node.log(`${where}: asset "${w.asset}": learned a ${learn!.family} baseline, threshold ${m.threshold}, saved in ${m.path}`);
           st.learning = undefined;
           startScoring(st, w.asset, m);
           show({ fill: 'green', shape: 'dot', text: 'scoring' }, true);
         },
-        (err: Error) => {
-          st.phase = 'failed';
-          st.problem = `${where}: asset "${w.asset}": learning failed: ${err.message}`;
-          node.error(st.problem);
-          show({ fill: 'red', shape: 'ring', text: `${w.asset}: learning failed` }, true);
-        },
+        (err: Error) => fail(st, `${where}: asset "${w.asset}": learning failed: ${err.message}`, `${w.asset}: learning failed`),
       );
     };
 
-    node.on('input', (msg, send, done) => {
-      let w: WindowPayload;
-      let st: AssetState;
+    let dropWarned = false;
+    const handle = (st: AssetState, w: WindowPayload, msg: NodeMessage, send: Send, done: Done): void => {
+      if (closed) return done();
+      switch (st.phase) {
+        case 'failed': return done(new Error(st.problem));
+        case 'learning':
+          try {
+            learnFrom(st, w);
+            return done();
+          } catch (err) {
+            return done(new Error(`${where}: asset "${w.asset}": ${(err as Error).message}`));
+          }
+        case 'waiting':
+          if (st.queued >= MAX_QUEUED) {
+            if (!dropWarned) node.warn(`${where}: asset "${w.asset}": more than ${MAX_QUEUED} windows wait for its model; dropping windows until it is ready`);
+            dropWarned = true;
+            return done();
+          }
+          st.queued++;
+          st.waiting = st.waiting!.then(() => {
+            st.queued--;
+            handle(st, w, msg, send, done);
+          });
+          return;
+        case 'scoring':
+          return score(st, w, msg, send, done);
+      }
+    };
+
+    const score = (st: AssetState, w: WindowPayload, msg: NodeMessage, send: Send, done: Done): void => {
       try {
-        w = windowOf(msg.payload);
-        if (sharedProblem) throw new Error(sharedProblem);
-        st = stateOf(w);
-        if (st.phase === 'learning') {
-          learnFrom(st, w);
-          return done();
-        }
-        if (st.phase === 'failed') throw new Error(st.problem);
-        if (st.phase !== 'scoring') return done(); // model loading or a fit running: this window is skipped
         fillRow(w, st.model!.inputNames, st.row!);
       } catch (err) {
         return done(err as Error);
@@ -211,13 +233,13 @@ export default function (RED: NodeAPI): void {
       const { model, detector, drift } = st as Required<AssetState>;
       const features = st.row!.slice(); // the row buffer is reused by the next window before this one resolves
       model.batch.score(st.row!, 1).then(
-        ({ score, contributions }) => {
-          const d = detector.update(w.ts, score[0], { names: model.inputNames, values: contributions });
+        ({ score: raw, contributions }) => {
+          const d = detector.update(w.ts, raw[0], { names: model.inputNames, values: contributions });
           const payload = {
             asset: w.asset,
             ts: w.ts,
             score: d.score,
-            rawScore: score[0],
+            rawScore: raw[0],
             threshold: d.threshold,
             anomalous: d.anomalous,
             contributions: topContributions(model.inputNames, contributions, settings.topK),
@@ -235,6 +257,16 @@ export default function (RED: NodeAPI): void {
         },
         (err: Error) => done(new Error(`${where}: asset "${w.asset}": scoring failed: ${err.message}`)),
       );
+    };
+
+    node.on('input', (msg, send, done) => {
+      let w: WindowPayload;
+      try {
+        w = windowOf(msg.payload);
+      } catch (err) {
+        return done(err as Error);
+      }
+      handle(stateOf(w), w, msg, send, done);
     });
 
     node.on('close', (_removed, done) => {
