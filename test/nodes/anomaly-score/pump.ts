@@ -1,23 +1,15 @@
 /** A seeded toy pump for the scoring-node tests: pressure and current follow flow; faults break the relation. */
 import { FeatureProcessor } from '../../../gateway/features/index.ts';
 import { trainModelBundle } from '../../../gateway/models/index.ts';
+import { seededRandom } from '../../../gateway/models/normalise.ts';
 
 export const TAGS = ['flow', 'pressure', 'current'];
 export const FEATURES = ['mean', 'max'] as const;
 export const WINDOW = 10;
 const GOOD = { status: 'good' } as const;
 
-/** mulberry32: a small seeded PRNG, so every run sees the same samples. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The models' seeded PRNG, so every run sees the same samples. */
+export const rng = seededRandom;
 
 export interface PumpState {
   /** Added to flow only: pressure stops following it (a fault). */
