@@ -1,8 +1,19 @@
 /** The gateway's HTTP API. buildApp() builds it; only the Gateway listens. Tests use app.inject(). */
 import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { ModelLifecycle } from '../models/lifecycle/store.ts';
+import type { TsdbMetrics } from '../outputs/influx/writer.ts';
 import type { DeviceRegistry } from '../runtime/registry.ts';
+import type { UplinkStatus } from '../uplink/cloud-uplink.ts';
+import { installAuth, loadApiTokens } from './auth.ts';
 import { ApiError } from './errors.ts';
-import { ErrorReply, HealthReply } from './schemas.ts';
+import type { LatestState } from './latest-state.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { healthRoutes } from './routes/health.ts';
+import { modelRoutes } from './routes/models.ts';
+import { statusRoutes } from './routes/status.ts';
+import { packageVersion } from '../core/package-root.ts';
 
 export interface ApiDeps {
   registry: DeviceRegistry;
@@ -11,35 +22,61 @@ export interface ApiDeps {
   /** true while the gateway shuts down: /healthz then says "stopping". */
   isStopping?: () => boolean;
   logger?: boolean;
+  /** Bearer tokens; default: loadApiTokens(process.env). None configured: every protected route answers 401. */
+  tokens?: readonly string[];
+  /** The model store behind /api/v1/models; without one those routes answer 503 TELLTALE_ERR_MODELS_DISABLED. */
+  models?: ModelLifecycle;
+  /** Latest per-asset state and alerts, fed by the hosts. */
+  latest?: LatestState;
+  tsdb?: { metrics(): TsdbMetrics };
+  uplink?: { status(): UplinkStatus };
+  /** Metrics registry; a new one over registry/tsdb/uplink by default (exposed as app.metrics). */
+  metrics?: GatewayMetrics;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: GatewayMetrics;
+  }
 }
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
   const startedAt = deps.startedAt ?? Date.now();
   const app = Fastify({ logger: deps.logger ?? false });
+  const metrics = deps.metrics ?? new GatewayMetrics({ registry: deps.registry, tsdb: deps.tsdb, uplink: deps.uplink });
+  app.decorate('metrics', metrics);
+  if (deps.models) deps.models.active.onLatency = (ms) => metrics.observeInference(ms);
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof ApiError) {
-      return reply.code(err.statusCode).send({ statusCode: err.statusCode, code: err.code, error: err.name, message: err.message });
+      return reply.code(err.statusCode).send({ statusCode: err.statusCode, code: err.code, error: err.name, message: err.message, ...(err.reason ? { reason: err.reason } : {}) });
     }
-    const e = err as { statusCode?: number; code?: string; name?: string; message?: string };
+    const e = err as { statusCode?: number; code?: string; name?: string; message?: string; validation?: unknown };
+    if (e.validation) return reply.code(400).send({ statusCode: 400, code: 'TELLTALE_ERR_BAD_REQUEST', error: 'Bad Request', message: e.message ?? 'invalid request' });
     const status = e.statusCode ?? 500;
     return reply.code(status).send({ statusCode: status, code: e.code ?? 'TELLTALE_ERR_INTERNAL', error: e.name ?? 'Error', message: e.message ?? String(err) });
   });
   app.setNotFoundHandler((req) => {
     throw new ApiError('TELLTALE_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`);
   });
+  app.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode >= 400) metrics.requestError(req.method, req.routeOptions.url ?? 'unknown', reply.statusCode);
+  });
+  installAuth(app, deps.tokens ?? loadApiTokens());
 
-  app.get<{ Reply: HealthReply }>(
-    '/healthz',
-    { schema: { response: { 200: HealthReply, '4xx': ErrorReply, '5xx': ErrorReply } } },
-    async () => ({
-      status: deps.isStopping?.() ? 'stopping' : 'ok',
-      uptimeS: Math.round((Date.now() - startedAt) / 100) / 10,
-      devices: deps.registry.statuses().map((s) => ({
-        id: s.id, protocol: s.protocol, connected: s.connected, state: s.state,
-        samples: s.samples, errors: s.errors, ...(s.lastError === undefined ? {} : { lastError: s.lastError }),
-      })),
-    }),
-  );
+  // Plugins load in order: swagger's onRoute hook is in place before the routes plugin adds the routes.
+  app.register(swagger, {
+    openapi: {
+      info: { title: 'Telltale gateway API', version: packageVersion },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.register(swaggerUi, { routePrefix: '/docs' });
+  app.register(async (routes) => {
+    healthRoutes(routes, deps, startedAt);
+    statusRoutes(routes, deps, metrics);
+    modelRoutes(routes, deps);
+  });
   return app;
 }

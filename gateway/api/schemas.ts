@@ -30,4 +30,113 @@ export const ErrorReply = Type.Object({
   code: Type.String(),
   error: Type.String(),
   message: Type.String(),
+  reason: Type.Optional(Type.String({ description: 'Machine-readable detail, e.g. why a model bundle was refused' })),
 });
+
+const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), detail: Type.String() }, { additionalProperties: false });
+export const ReadyReply = Type.Object(
+  { ready: Type.Boolean(), checks: Type.Array(Check, { description: 'devices, influxdb, broker, models: only what this gateway runs' }) },
+  { additionalProperties: false },
+);
+export type ReadyReply = Static<typeof ReadyReply>;
+
+export const DeviceInfo = Type.Object(
+  {
+    id: Type.String(),
+    protocol: DeviceHealth.properties.protocol,
+    state: DeviceHealth.properties.state,
+    connected: Type.Boolean(),
+    samples: Type.Integer({ minimum: 0 }),
+    errors: Type.Integer({ minimum: 0 }),
+    reconnects: Type.Integer({ minimum: 0 }),
+    requests: Type.Integer({ minimum: 0 }),
+    lastSampleTs: Type.Optional(Type.Number()),
+    lastError: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export const DevicesReply = Type.Object({ devices: Type.Array(DeviceInfo) }, { additionalProperties: false });
+export type DevicesReply = Static<typeof DevicesReply>;
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:-]+$' }) }, { additionalProperties: false });
+export type IdParams = Static<typeof IdParams>;
+
+export const AssetReply = Type.Object(
+  {
+    asset: Type.String(),
+    ts: Type.Number({ description: 'ms since the epoch of the latest update' }),
+    features: Type.Record(Type.String(), Type.Number()),
+    score: Type.Optional(Type.Number()),
+    threshold: Type.Optional(Type.Number()),
+    state: Type.Union(['normal', 'alert', 'learning', 'unknown'].map((s) => Type.Literal(s))),
+    modelId: Type.Optional(Type.String()),
+    openAlerts: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type AssetReply = Static<typeof AssetReply>;
+
+export const AlertsQuery = Type.Object(
+  {
+    state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed'), Type.Literal('all')], { default: 'all' })),
+    asset: Type.Optional(Type.String({ minLength: 1 })),
+    severity: Type.Optional(Type.String({ minLength: 1 })),
+    since: Type.Optional(Type.Integer({ minimum: 0, description: 'only alerts changed at or after this time (ms since the epoch)' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type AlertsQuery = Static<typeof AlertsQuery>;
+
+const Alert = Type.Object(
+  {
+    id: Type.String(), asset: Type.String(), ts: Type.Number(), updatedTs: Type.Number(), open: Type.Boolean(), severity: Type.String(),
+    score: Type.Optional(Type.Number()), message: Type.Optional(Type.String()), closedTs: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+export const AlertsReply = Type.Object({ alerts: Type.Array(Alert) }, { additionalProperties: false });
+export type AlertsReply = Static<typeof AlertsReply>;
+
+export const ModelVersionInfo = Type.Object(
+  {
+    id: Type.String(), name: Type.String(), version: Type.String(),
+    family: Type.Union([Type.Literal('pca'), Type.Literal('ae'), Type.Literal('iforest'), Type.Literal('knn')]),
+    created: Type.String(), inputs: Type.Array(Type.String()), threshold: Type.Number(), active: Type.Boolean(), shadow: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+const Shadow = Type.Object({ modelId: Type.String(), rows: Type.Integer(), agreed: Type.Integer(), agreement: Type.Number() }, { additionalProperties: false });
+export const ModelsReply = Type.Object(
+  { active: Type.Union([Type.String(), Type.Null()]), shadow: Type.Optional(Shadow), models: Type.Array(ModelVersionInfo) },
+  { additionalProperties: false },
+);
+export type ModelsReply = Static<typeof ModelsReply>;
+
+export const UploadBody = Type.Object(
+  {
+    files: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), Type.String({ contentEncoding: 'base64', minLength: 1 }), {
+      description: 'The bundle files by name (the *.manifest.json and the files it lists), base64',
+      minProperties: 1,
+      maxProperties: 8,
+    }),
+    activate: Type.Optional(Type.Boolean({ default: false, description: 'activate it once installed' })),
+  },
+  { additionalProperties: false },
+);
+export type UploadBody = Static<typeof UploadBody>;
+
+export const ActivateBody = Type.Object(
+  {
+    shadowRows: Type.Optional(Type.Integer({ minimum: 1, description: 'score with both models for this many rows before promoting' })),
+    minAgreement: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.95, description: 'share of rows whose alarm decisions agree, needed to promote' })),
+  },
+  { additionalProperties: false },
+);
+export type ActivateBody = Static<typeof ActivateBody>;
+
+export const ModelChangeReply = Type.Object(
+  { id: Type.String(), active: Type.Union([Type.String(), Type.Null()]), shadow: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+export type ModelChangeReply = Static<typeof ModelChangeReply>;

@@ -1,0 +1,133 @@
+/**
+ * GatewayMetrics: the Prometheus registry behind /metrics (prom-client, its own registry, names prefixed
+ * `telltale_`). Counters the runtime already keeps (device samples, errors, reconnects; uplink bytes; outbox) are
+ * read at scrape time; request errors and inference latency are observed as they happen.
+ */
+import client from 'prom-client';
+import type { DeviceRegistry } from '../runtime/registry.ts';
+import type { TsdbMetrics } from '../outputs/influx/writer.ts';
+import type { UplinkStatus } from '../uplink/cloud-uplink.ts';
+
+export interface MetricSources {
+  registry: DeviceRegistry;
+  tsdb?: { metrics(): TsdbMetrics };
+  uplink?: { status(): UplinkStatus };
+  now?: () => number;
+}
+
+/** A counter whose total lives elsewhere: each scrape adds what grew since the last (a restart of the source counts from 0). */
+function mirrored(c: client.Counter<string>): (labels: Record<string, string>, total: number) => void {
+  const seen = new Map<string, number>();
+  return (labels, total) => {
+    const key = JSON.stringify(labels);
+    const prev = seen.get(key) ?? 0;
+    const delta = total >= prev ? total - prev : total;
+    seen.set(key, total);
+    if (delta > 0) c.inc(labels, delta);
+    else c.inc(labels, 0); // the series exists from the first scrape
+  };
+}
+
+export class GatewayMetrics {
+  readonly registry = new client.Registry();
+  readonly #inference: client.Histogram<'model'>;
+  readonly #requestErrors: client.Counter<'method' | 'route' | 'status_code'>;
+
+  constructor(src: MetricSources) {
+    const now = src.now ?? Date.now;
+    const r = this.registry;
+    client.collectDefaultMetrics({ register: r, prefix: 'telltale_', eventLoopMonitoringPrecision: 10 });
+
+    const samples = new client.Counter({ name: 'telltale_samples_total', help: 'Values read from devices (good or bad)', labelNames: ['device'], registers: [r] });
+    const errors = new client.Counter({ name: 'telltale_device_errors_total', help: 'Failed device requests (timeouts, exceptions, transport errors)', labelNames: ['device'], registers: [r] });
+    const reconnects = new client.Counter({ name: 'telltale_device_reconnects_total', help: 'Device reconnects', labelNames: ['device'], registers: [r] });
+    const [mSamples, mErrors, mReconnects] = [mirrored(samples), mirrored(errors), mirrored(reconnects)];
+    let last: { t: number; total: number } | undefined;
+    new client.Gauge({
+      name: 'telltale_samples_per_second', help: 'Values read per second over the last scrape interval', registers: [r],
+      collect() {
+        const t = now();
+        let total = 0;
+        for (const s of src.registry.statuses()) {
+          total += s.samples;
+          mSamples({ device: s.id }, s.samples);
+          mErrors({ device: s.id }, s.errors);
+          mReconnects({ device: s.id }, s.reconnects);
+        }
+        this.set(last && t > last.t && total >= last.total ? ((total - last.total) * 1000) / (t - last.t) : 0);
+        last = { t, total };
+      },
+    });
+    new client.Gauge({
+      name: 'telltale_device_connected', help: '1 while the device is connected', labelNames: ['device'], registers: [r],
+      collect() {
+        this.reset();
+        for (const s of src.registry.statuses()) this.set({ device: s.id }, s.connected ? 1 : 0);
+      },
+    });
+    this.#requestErrors = new client.Counter({ name: 'telltale_http_request_errors_total', help: 'API requests answered with a 4xx or 5xx status', labelNames: ['method', 'route', 'status_code'], registers: [r] });
+    this.#inference = new client.Histogram({
+      name: 'telltale_inference_duration_seconds', help: 'Time of one model run (a batch of rows)', labelNames: ['model'], registers: [r],
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    });
+
+    if (src.uplink) {
+      const uplink = src.uplink;
+      let nonEmptySince: number | undefined;
+      new client.Gauge({
+        name: 'telltale_outbox_backlog_messages', help: 'Messages waiting in the uplink outbox (in flight included)', registers: [r],
+        collect() { this.set(uplink.status().queued); },
+      });
+      new client.Gauge({
+        name: 'telltale_outbox_backlog_age_seconds', help: 'Seconds since the uplink outbox was last empty (0 when empty)', registers: [r],
+        collect() {
+          const t = now();
+          if (uplink.status().queued === 0) nonEmptySince = undefined;
+          else nonEmptySince ??= t;
+          this.set(nonEmptySince === undefined ? 0 : (t - nonEmptySince) / 1000);
+        },
+      });
+      const bytesIn = mirrored(new client.Counter({ name: 'telltale_device_bytes_in_total', help: 'Payload bytes received from devices (uplink accounting)', registers: [r] }));
+      const bytesOut = mirrored(new client.Counter({ name: 'telltale_uplink_bytes_out_total', help: 'Bytes published upstream over MQTT', registers: [r] }));
+      const reconnectsUp = mirrored(new client.Counter({ name: 'telltale_uplink_reconnects_total', help: 'Broker reconnects', registers: [r] }));
+      new client.Gauge({
+        name: 'telltale_uplink_connected', help: '1 while the MQTT broker is connected', registers: [r],
+        collect() {
+          const s = uplink.status();
+          bytesIn({}, s.bandwidth.totalDeviceBytes);
+          bytesOut({}, s.bandwidth.totalUplinkBytes);
+          reconnectsUp({}, s.reconnects);
+          this.set(s.connected ? 1 : 0);
+        },
+      });
+    }
+    if (src.tsdb) {
+      const tsdb = src.tsdb;
+      new client.Gauge({
+        name: 'telltale_tsdb_queued_points', help: 'Points waiting for InfluxDB (memory + disk queue)', registers: [r],
+        collect() { this.set(tsdb.metrics().pointsQueued); },
+      });
+      new client.Gauge({
+        name: 'telltale_tsdb_connected', help: '1 while InfluxDB accepts writes', registers: [r],
+        collect() { this.set(tsdb.metrics().connected ? 1 : 0); },
+      });
+    }
+  }
+
+  /** Call with the duration of one model run, in ms. */
+  observeInference(ms: number, model = 'active'): void {
+    this.#inference.observe({ model }, ms / 1000);
+  }
+
+  requestError(method: string, route: string, statusCode: number): void {
+    this.#requestErrors.inc({ method, route, status_code: String(statusCode) });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
