@@ -38,7 +38,18 @@ export class GatewayMetrics {
     const r = this.registry;
     client.collectDefaultMetrics({ register: r, prefix: 'telltale_', eventLoopMonitoringPrecision: 10 });
 
-    const samples = new client.Counter({ name: 'telltale_samples_total', help: 'Values read from devices (good or bad)', labelNames: ['device'], registers: [r] });
+    // Mirrored device counters refresh in the first metric's collect(), so every later metric of the scrape sees them.
+    let total = 0;
+    const refreshDevices = (): void => {
+      total = 0;
+      for (const s of src.registry.statuses()) {
+        total += s.samples;
+        mSamples({ device: s.id }, s.samples);
+        mErrors({ device: s.id }, s.errors);
+        mReconnects({ device: s.id }, s.reconnects);
+      }
+    };
+    const samples = new client.Counter({ name: 'telltale_samples_total', help: 'Values read from devices (good or bad)', labelNames: ['device'], registers: [r], collect: refreshDevices });
     const errors = new client.Counter({ name: 'telltale_device_errors_total', help: 'Failed device requests (timeouts, exceptions, transport errors)', labelNames: ['device'], registers: [r] });
     const reconnects = new client.Counter({ name: 'telltale_device_reconnects_total', help: 'Device reconnects', labelNames: ['device'], registers: [r] });
     const [mSamples, mErrors, mReconnects] = [mirrored(samples), mirrored(errors), mirrored(reconnects)];
@@ -47,13 +58,6 @@ export class GatewayMetrics {
       name: 'telltale_samples_per_second', help: 'Values read per second over the last scrape interval', registers: [r],
       collect() {
         const t = now();
-        let total = 0;
-        for (const s of src.registry.statuses()) {
-          total += s.samples;
-          mSamples({ device: s.id }, s.samples);
-          mErrors({ device: s.id }, s.errors);
-          mReconnects({ device: s.id }, s.reconnects);
-        }
         this.set(last && t > last.t && total >= last.total ? ((total - last.total) * 1000) / (t - last.t) : 0);
         last = { t, total };
       },
