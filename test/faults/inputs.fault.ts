@@ -1,6 +1,6 @@
 /**
  * Bad files at start-up: a corrupt model (bytes that no longer match the manifest hash, or not ONNX at all) and
- * malformed YAML / schema errors given to the built `telltale start`. Each must be refused with an error that
+ * malformed YAML / schema errors given to `telltale start` (the CLI run from source). Each must be refused with an error that
  * names the file and the problem; none may crash with a stack trace.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { openModel } from '../../gateway/models/open.ts';
 
 const node = join(process.cwd(), 'node_modules/.bin/node');
-const cli = join(process.cwd(), 'bin/telltale.js');
+const cli = join(process.cwd(), 'test/faults/fixtures/cli.ts');
 
 function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
