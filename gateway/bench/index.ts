@@ -20,13 +20,19 @@ export interface BenchOptions {
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const { influxd, mosquitto } = await startServers();
   const steps = [];
+  let failed: string | undefined;
   try {
-    for (let i = 0; i < opts.steps.length; i++) {
-      steps.push(await runStep(opts.steps[i], { influxUrl: influxd.url, mqttUrl: mosquitto.url, seconds: opts.secondsPerStep, onProgress: (f) => opts.onProgress?.(i, f) }));
+    for (let i = 0; i < opts.steps.length && failed === undefined; i++) {
+      try {
+        steps.push(await runStep(opts.steps[i], { influxUrl: influxd.url, mqttUrl: mosquitto.url, seconds: opts.secondsPerStep, onProgress: (f) => opts.onProgress?.(i, f) }));
+      } catch (e) {
+        // A step that cannot run (the gateway fell over, a peer died) ends the run; the steps before it stand.
+        failed = (e as Error).message;
+      }
     }
   } finally {
     await Promise.allSettled([influxd.dispose(), mosquitto.dispose()]);
   }
   const kept = steps.filter((s) => s.kept).map((s) => s.valuesPerS);
-  return { node: process.version, cpus: availableParallelism(), secondsPerStep: opts.secondsPerStep, steps, sustainedValuesPerS: kept.length ? Math.max(...kept) : 0 };
+  return { node: process.version, cpus: availableParallelism(), secondsPerStep: opts.secondsPerStep, steps, sustainedValuesPerS: kept.length ? Math.max(...kept) : 0, ...(failed ? { failed } : {}) };
 }

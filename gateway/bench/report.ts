@@ -47,6 +47,8 @@ export interface BenchReport {
   steps: StepResult[];
   /** Highest values/s of a step that kept up. */
   sustainedValuesPerS: number;
+  /** The step that failed and why; the steps after it were not run. */
+  failed?: string;
   /** With --components: the component bench scripts' output. */
   components?: { name: string; command: string; output: string }[];
 }
@@ -56,7 +58,11 @@ export function parseSteps(text: string, tagsPerAsset: number): StepSpec[] {
   return text.split(',').map((s) => {
     const m = /^\s*(\d+)x(\d+(?:\.\d+)?)\s*$/.exec(s);
     if (!m || Number(m[1]) < 1 || !(Number(m[2]) > 0)) throw new Error(`--steps: "${s}" is not TAGSxHZ (e.g. 1000x10)`);
-    return { tags: Number(m[1]), rate: Number(m[2]), tagsPerAsset: Math.min(tagsPerAsset, Number(m[1])) };
+    const spec = { tags: Number(m[1]), rate: Number(m[2]), tagsPerAsset: Math.min(tagsPerAsset, Number(m[1])) };
+    // The simulator serves every asset from one Modbus unit: 2 registers per float32 tag + 1 per asset.
+    const registers = Math.ceil(spec.tags / spec.tagsPerAsset) * (2 * spec.tagsPerAsset + 1);
+    if (registers > 65536) throw new Error(`--steps: "${s}" needs ${registers} holding registers, more than the 65536 of one Modbus unit (at most ${Math.floor(65536 / (2 * spec.tagsPerAsset + 1)) * spec.tagsPerAsset} tags at ${spec.tagsPerAsset} per asset)`);
+    return spec;
   });
 }
 
@@ -66,8 +72,8 @@ export function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
-const k = (v: number) => (Number.isNaN(v) ? '-' : v >= 1e4 ? `${(v / 1e3).toFixed(0)} k` : v.toFixed(0));
-const ms = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(v < 10 ? 1 : 0));
+const k = (v: number) => (!Number.isFinite(v) ? '-' : v >= 1e4 ? `${(v / 1e3).toFixed(0)} k` : v.toFixed(0));
+const ms = (v: number) => (!Number.isFinite(v) ? '-' : v.toFixed(v < 10 ? 1 : 0));
 
 export function formatTable(r: BenchReport): string {
   const head = ['step', 'target/s', 'values/s', 'status', 'skipped', 'age p99', 'alert p50', 'alert p99', 'alerts', 'CPU %', 'RSS MB', 'lag p99', 'influx pt/s', 'B in/s', 'B up/s'];
@@ -81,6 +87,7 @@ export function formatTable(r: BenchReport): string {
   return [
     line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line), '',
     `sustained (kept-up step): ${k(r.sustainedValuesPerS)} values/s; latencies in ms from the simulator's fault onset to the MQTT subscriber`,
+    ...(r.failed ? [`stopped: ${r.failed}`] : []),
     ...(errs.length ? ['errors:', ...errs] : []),
   ].join('\n');
 }

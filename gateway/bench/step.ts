@@ -24,7 +24,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepResult> {
   const assets = Math.max(1, Math.round(spec.tags / spec.tagsPerAsset));
-  const sim = await startSimulatorChild({ assets, tagsPerAsset: spec.tagsPerAsset, rate: spec.rate });
+  const sim = await startSimulatorChild({ assets, tagsPerAsset: spec.tagsPerAsset, rate: spec.rate }).catch((e: Error) => {
+    throw new Error(`bench step ${spec.tags}x${spec.rate}: ${e.message}`);
+  });
   const dataDir = mkdtempSync(join(tmpdir(), 'telltale-bench-'));
   const window = Math.max(2, Math.round(spec.rate / 2));
   const pipe = new BenchPipeline({ assets, tagsPerAsset: spec.tagsPerAsset, rate: spec.rate, simPort: sim.port, influxUrl: ctx.influxUrl, mqttUrl: ctx.mqttUrl, dataDir, window, warmupWindows: 4 });

@@ -20,8 +20,9 @@ describe('runBench', () => {
 });
 
 describe('parseSteps', () => {
-  it('reads TAGSxHZ lists and names a bad entry', () => {
+  it('reads TAGSxHZ lists and names a bad entry or one that does not fit a Modbus unit', () => {
     expect(parseSteps('1000x10,50x2', 100)).toEqual([{ tags: 1000, rate: 10, tagsPerAsset: 100 }, { tags: 50, rate: 2, tagsPerAsset: 50 }]);
     expect(() => parseSteps('1000x10,abc', 100)).toThrow('--steps: "abc" is not TAGSxHZ (e.g. 1000x10)');
+    expect(() => parseSteps('40000x10', 100)).toThrow('--steps: "40000x10" needs 80400 holding registers, more than the 65536 of one Modbus unit (at most 32600 tags at 100 per asset)');
   });
 });
