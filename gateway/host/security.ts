@@ -92,3 +92,17 @@ export function describeLogin(l: EditorLogin, dataDir: string): string {
 
 /** For tests and for making a hash to put in the environment or the config. */
 export const hashPassword = (password: string): string => bcrypt.hashSync(password, COST);
+
+/**
+ * Logs in to the editor's admin API as the editor's login form does (Node-RED's /auth/token); the token goes in
+ * `Authorization: Bearer …` for the admin API and in `{ auth: token }` on the comms websocket.
+ */
+export async function editorToken(editorUrl: string, username: string, password: string): Promise<string> {
+  const res = await fetch(new URL('auth/token', editorUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: 'node-red-editor', grant_type: 'password', scope: '*', username, password }),
+  });
+  if (res.status !== 200) throw new EditorLoginError(`editor login at ${editorUrl} as "${username}" failed: HTTP ${res.status}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}

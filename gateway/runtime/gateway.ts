@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
+import { LatestState } from '../api/latest-state.ts';
+import type { GatewayModels } from '../models/lifecycle/gateway-models.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { Input } from '../core/pipeline.ts';
 import type { NodeRedHost } from '../host/nodered.ts';
@@ -19,20 +21,26 @@ export interface GatewayOptions {
   seedFlow?: () => unknown[];
   /** The registry to use (to watch it before start); a new one by default. */
   registry?: DeviceRegistry;
-  /** Node-RED adminAuth (editor login); the hook for the issue that secures the editor. */
+  /** Node-RED adminAuth; when absent the editor asks for the login of editorLogin() (gateway/host/security.ts). */
   adminAuth?: unknown;
   /** Node-RED console log level; default 'warn'. */
   nodeRedLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  /** Ed25519 public key (PEM file) model bundles must be signed with; default env TELLTALE_MODEL_PUBLIC_KEY. None: no model store. */
+  modelPublicKey?: string;
 }
 
 export class Gateway {
   readonly registry: DeviceRegistry;
   readonly dataDir: string;
   readonly startedAt = Date.now();
+  /** Latest per-asset state and alerts shown by the API; hosts (scoring nodes) feed it. */
+  readonly latest = new LatestState();
   readonly #config: GatewayConfig;
   readonly #devices: Input[] = [];
   #api?: FastifyInstance;
+  #models?: GatewayModels;
   #nodeRed?: NodeRedHost;
+  #editorLogin?: string;
   #stopping?: Promise<void>;
 
   private constructor(config: GatewayConfig, registry: DeviceRegistry) {
@@ -45,7 +53,7 @@ export class Gateway {
   static async start(opts: GatewayOptions): Promise<Gateway> {
     const gw = new Gateway(opts.config, opts.registry ?? new DeviceRegistry());
     try {
-      await gw.#startApi();
+      await gw.#startApi(opts);
       await gw.#startDevices();
       if (opts.config.editor.enabled) await gw.#startNodeRed(opts);
     } catch (err) {
@@ -64,6 +72,11 @@ export class Gateway {
     return this.#nodeRed?.url;
   }
 
+  /** One line about the editor login (with the password only on the start that generated it). */
+  get editorLogin(): string | undefined {
+    return this.#editorLogin;
+  }
+
   get flowFile(): string | undefined {
     return this.#nodeRed?.flowFile;
   }
@@ -72,9 +85,16 @@ export class Gateway {
     return this.#stopping !== undefined;
   }
 
-  async #startApi(): Promise<void> {
+  /** The model store (signed versions, activation, rollback), when a model public key is configured. */
+  get models(): GatewayModels | undefined {
+    return this.#models;
+  }
+
+  async #startApi(opts: GatewayOptions): Promise<void> {
     const { host, port } = this.#config.api;
-    this.#api = buildApp({ registry: this.registry, startedAt: this.startedAt, isStopping: () => this.stopping });
+    const { openGatewayModels } = await import('../models/lifecycle/gateway-models.ts');
+    this.#models = await openGatewayModels({ dataDir: this.dataDir, ...(opts.modelPublicKey ? { publicKeyPath: opts.modelPublicKey } : {}) });
+    this.#api = buildApp({ registry: this.registry, startedAt: this.startedAt, isStopping: () => this.stopping, models: this.#models?.lifecycle, latest: this.latest });
     try {
       await this.#api.listen({ host, port });
     } catch (err) {
@@ -95,7 +115,15 @@ export class Gateway {
 
   async #startNodeRed(opts: GatewayOptions): Promise<void> {
     const { startNodeRed } = await import('../host/nodered.ts');
-    const { host, port, flowFile } = this.#config.editor;
+    const { host, port, flowFile, username, passwordHash } = this.#config.editor;
+    let adminAuth = opts.adminAuth;
+    if (adminAuth === undefined) {
+      // No open editor on a default install: a login from env/config, else one generated and shown once.
+      const { editorLogin, describeLogin } = await import('../host/security.ts');
+      const login = editorLogin({ dataDir: this.dataDir, ...(username ? { username } : {}), ...(passwordHash ? { passwordHash } : {}) });
+      adminAuth = login.adminAuth;
+      this.#editorLogin = describeLogin(login, this.dataDir);
+    }
     this.#nodeRed = await startNodeRed({
       dataDir: this.dataDir,
       host,
@@ -104,7 +132,7 @@ export class Gateway {
       logLevel: opts.nodeRedLogLevel ?? 'warn',
       ...(flowFile === undefined ? {} : { flowFile: resolve(flowFile) }),
       ...(opts.seedFlow === undefined ? {} : { seedFlow: opts.seedFlow }),
-      ...(opts.adminAuth === undefined ? {} : { adminAuth: opts.adminAuth }),
+      adminAuth,
     });
   }
 
@@ -125,6 +153,7 @@ export class Gateway {
         await attempt(`device "${d.id}"`, () => d.stop());
       }
       if (this.#api) await attempt('API', () => this.#api!.close());
+      if (this.#models) await attempt('models', () => this.#models!.close());
       if (problems.length) throw new Error(`gateway stopped with problems:\n  ${problems.join('\n  ')}`);
     })());
   }

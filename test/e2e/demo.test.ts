@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.ts';
 import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
+import { editorToken } from '../../gateway/host/security.ts';
 
 // Runs the built CLI (the CI test command builds before vitest), exactly as `npm run demo` does.
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,8 +42,9 @@ describe('telltale demo', () => {
     expect(health.devices.map((d) => d.protocol).sort()).toEqual(['modbus-tcp', 'opcua']);
   });
 
-  it('prints where the editor and the API are', () => {
+  it('prints where the editor and the API are, and the editor login it generated', () => {
     expect(demo.output()).toContain(`Flow editor:  ${editor}/`);
+    expect(demo.output()).toMatch(/Editor login: admin \/ \S{16} +\(generated now and shown once/);
     expect(demo.output()).toContain(`API:          ${api}/healthz`);
   });
 
@@ -56,16 +58,25 @@ describe('telltale demo', () => {
 
   it('shows live samples from our nodes in the editor\'s debug sidebar', async () => {
     // The editor's own channel (Node-RED comms websocket): what the user sees in the debug sidebar.
+    // The editor asks for a login: the password the demo printed, exchanged for a token as the login form does.
+    const password = /Editor login: admin \/ (\S+)/.exec(demo.output())?.[1];
+    const token = await editorToken(`${editor}/`, 'admin', password!);
     const ws = new WebSocket(`${editor.replace('http', 'ws')}/comms`);
     const debug = new Promise<{ topic: string; msg: string }>((resolve, reject) => {
       ws.onerror = () => reject(new Error('comms websocket failed'));
       ws.onmessage = (ev) => {
-        for (const m of JSON.parse(String(ev.data)) as { topic: string; data: { name?: string; topic?: string; msg: string } }[]) {
+        const data = JSON.parse(String(ev.data)) as unknown;
+        if (!Array.isArray(data)) {
+          if ((data as { auth?: string }).auth === 'ok') ws.send(JSON.stringify({ subscribe: 'debug' }));
+          else reject(new Error(`comms login: ${String(ev.data)}`));
+          return;
+        }
+        for (const m of data as { topic: string; data: { name?: string; topic?: string; msg: string } }[]) {
           if (m.topic === 'debug' && m.data.name === 'samples' && m.data.msg.includes('"good"')) resolve({ topic: m.data.topic ?? '', msg: m.data.msg });
         }
       };
     });
-    ws.onopen = () => ws.send(JSON.stringify({ subscribe: 'debug' }));
+    ws.onopen = () => ws.send(JSON.stringify({ auth: token }));
     try {
       const seen = await debug;
       const payload = JSON.parse(seen.msg) as { asset: string; values: Record<string, unknown> };

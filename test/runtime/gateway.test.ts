@@ -8,6 +8,7 @@ import { validateConfig } from '../../gateway/config/load.ts';
 import { defaultFlow } from '../../gateway/host/default-flow.ts';
 import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts';
 import { waitFor } from '../support/process.ts';
+import { editorToken } from '../../gateway/host/security.ts';
 
 type Health = { status: string; devices: { id: string; connected: boolean; samples: number }[] };
 
@@ -45,7 +46,11 @@ describe('Gateway', () => {
   });
 
   it('serves the editor with the seeded flow running on the same devices', async () => {
-    const res = await fetch(new URL('flows', gw.editorUrl), { headers: { 'Node-RED-API-Version': 'v2' } });
+    // The editor asks for a login by default: this first start generated a password and reported it once.
+    expect((await fetch(new URL('flows', gw.editorUrl))).status).toBe(401);
+    const password = /Editor login: admin \/ (\S+)/.exec(gw.editorLogin ?? '')?.[1];
+    const token = await editorToken(gw.editorUrl!, 'admin', password!);
+    const res = await fetch(new URL('flows', gw.editorUrl), { headers: { 'Node-RED-API-Version': 'v2', authorization: `Bearer ${token}` } });
     const { flows } = (await res.json()) as { flows: { type: string; name?: string }[] };
     expect(flows.find((n) => n.type === 'modbus-device')?.name).toBe('plant');
     expect(flows.filter((n) => n.type === 'modbus-read').length).toBe(sim.plant.assets.length);
