@@ -7,3 +7,4 @@ export {
 } from './signing.ts';
 export { LifecycleError, ModelLifecycle, versionId, type LifecycleErrorCode, type ModelLifecycleOptions, type ModelVersion, type ShadowPolicy } from './store.ts';
 export { DropWatcher, type DropWatcherOptions } from './watch.ts';
+export { openGatewayModels, type GatewayModels, type GatewayModelsOptions } from './gateway-models.ts';
