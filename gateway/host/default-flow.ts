@@ -1,7 +1,7 @@
 /**
- * The flow seeded into a new data dir: each device's config node → one source node per asset → a debug view,
- * plus a status view of every source, tidily laid out with comments. Columns are left free between the sources
- * and the outputs for the detection and storage nodes of later issues.
+ * The flow seeded into a new data dir: each device's config node → one source node per asset → feature-window →
+ * (anomaly-score, when given) → influx-write + cloud-uplink, a debug view and a status view of every source,
+ * tidily laid out in columns with comments. Raw samples go to InfluxDB and only to the uplink's byte count.
  */
 import type { ModbusRtuDevice, ModbusTcpDevice, SerialBus } from '../acquisition/modbus/config.ts';
 import type { OpcUaDevice } from '../acquisition/opcua/config.ts';
@@ -15,12 +15,34 @@ export interface DefaultFlowOptions {
   /** OPC UA devices get a subscribe node for their first asset only (the demo shows both protocols, not twice the data). */
   opcuaFirstAssetOnly?: boolean;
   label?: string;
+  /** Detection and storage after the sources; without it the flow is sources → debug only (foundation flow). */
+  pipeline?: PipelineOptions;
+}
+
+export interface PipelineOptions {
+  site: string;
+  gateway: string;
+  /** InfluxDB URL, e.g. `${TELLTALE_INFLUX_URL}` (Node-RED fills env vars in at start, so a kept flow follows the flags). */
+  influxUrl: string;
+  /** MQTT broker URL, same form. */
+  mqttUrl: string;
+  /** Samples per feature window and the hop between windows. */
+  windowSize: number;
+  windowHop: number;
+  /** Window features per tag (comma-separated); few, so a baseline learns from a short span of windows. */
+  features: string;
+  summaryPeriodS: number;
+  /** Fields of an `anomaly-score` node between feature-window and the outputs; omitted when that node is not installed. */
+  anomalyScore?: Record<string, unknown>;
 }
 
 const TAB = 'telltale-tab';
 const ROW = 60;
 const SOURCE_X = 200;
-const DEBUG_X = 820;
+const FEATURE_X = 460;
+const SCORE_X = 680;
+const OUTPUT_X = 920;
+const DEBUG_X = 920;
 
 /** Stable, readable node ids so a re-seeded flow diffs cleanly. */
 const nid = (...parts: string[]) => parts.join('.').replace(/[^A-Za-z0-9_.-]/g, '_');
@@ -50,13 +72,48 @@ function opcuaConfigNode(d: OpcUaDevice): FlowNode {
   return { id: nid('cfg', d.id), type: 'opcua-endpoint', name: d.id, endpoint: d.endpoint, securityMode: d.securityMode, securityPolicy: d.securityPolicy };
 }
 
+/** feature-window → anomaly-score? → influx-write + cloud-uplink (+ a debug view of scores and alerts). */
+function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; inputs: string[] } {
+  const ids = { window: nid('features'), score: nid('anomaly-score'), influx: nid('influx'), uplink: nid('uplink'), broker: nid('cfg', 'cloud'), debug: nid('debug', 'detection') };
+  const outputs = [ids.influx, ids.uplink];
+  const identity = { site: p.site, gateway: p.gateway };
+  const nodes: FlowNode[] = [
+    {
+      id: ids.broker, type: 'mqtt-cloud', name: 'cloud broker', broker: p.mqttUrl, clientId: '', ...identity, ca: '', cert: '', key: '',
+      rejectUnauthorized: true, summaryPeriodS: p.summaryPeriodS, format: 'json', sparkplugGroup: '', maxMessages: 100000,
+    },
+    {
+      id: ids.window, type: 'feature-window', z: TAB, name: `window ${p.windowSize}/${p.windowHop}`, tags: '', size: p.windowSize, hop: p.windowHop,
+      features: p.features, vector: false, x: FEATURE_X, y: top,
+      wires: [p.anomalyScore ? [ids.score, ...outputs] : [...outputs, ids.debug]],
+    },
+    // anomaly-score's outputs: scores, alert open/update/close events, drift events (debug only: not an alert).
+    ...(p.anomalyScore
+      ? [{ ...p.anomalyScore, id: ids.score, type: 'anomaly-score', z: TAB, x: SCORE_X, y: top, wires: [[...outputs, ids.debug], [...outputs, ids.debug], [ids.debug]] }]
+      : []),
+    {
+      id: ids.influx, type: 'influx-write', z: TAB, name: 'InfluxDB buffer', url: p.influxUrl, db: '', ...identity, batchSize: 5000, flushIntervalMs: 1000,
+      x: OUTPUT_X, y: top, wires: [],
+    },
+    { id: ids.uplink, type: 'cloud-uplink', z: TAB, name: 'alerts + summaries', broker: ids.broker, forward: '', x: OUTPUT_X, y: top + ROW, wires: [] },
+    {
+      id: ids.debug, type: 'debug', z: TAB, name: p.anomalyScore ? 'scores and alerts' : 'features', active: false, tosidebar: true, console: false,
+      tostatus: true, complete: 'payload', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: OUTPUT_X, y: top + 2 * ROW, wires: [],
+    },
+  ];
+  // Sources feed the window, InfluxDB (raw samples stay on site) and the uplink, which only counts their bytes.
+  return { nodes, inputs: [ids.window, ...outputs] };
+}
+
 export function defaultFlow(devices: readonly DeviceConfig[], opts: DefaultFlowOptions = {}): FlowNode[] {
   const nodes: FlowNode[] = [];
   const sources: string[] = [];
   const debugId = nid('debug', 'samples');
+  const pipeline = opts.pipeline && pipelineNodes(opts.pipeline, 140);
+  const debugY = pipeline ? 140 + 3 * ROW : 140;
   let y = 140;
   const place = (source: FlowNode) => {
-    nodes.push({ ...source, z: TAB, x: SOURCE_X, y, wires: [[debugId]] });
+    nodes.push({ ...source, z: TAB, x: SOURCE_X, y, wires: [[...(pipeline?.inputs ?? []), debugId]] });
     sources.push(source.id);
     y += ROW;
   };
@@ -86,26 +143,27 @@ export function defaultFlow(devices: readonly DeviceConfig[], opts: DefaultFlowO
       });
     }
   }
+  if (pipeline) nodes.push(...pipeline.nodes);
 
   const statusId = nid('status', 'sources');
   const statusDebugId = nid('debug', 'status');
-  const bottom = Math.max(y, 200) + 40;
+  const bottom = Math.max(y, debugY + ROW) + 40;
+  const middle = pipeline
+    ? { name: 'Features → scores → storage and uplink', info: 'feature-window turns each asset\'s samples into window features; anomaly-score (when installed) scores them and opens/closes alerts; influx-write keeps samples, features, scores and alerts on site (disk queue while InfluxDB is down); cloud-uplink sends only alerts and per-asset summaries over MQTT (durable outbox).' }
+    : { name: 'Detection and storage go here', info: 'Wire feature-window → model → anomaly-score and influx-write / cloud-uplink between the sources and the debug view.' };
   return [
     { id: TAB, type: 'tab', label: opts.label ?? 'Telltale', info: 'Seeded by Telltale on first start. Edit freely; it is not overwritten.' },
     {
       id: nid('comment', 'intro'), type: 'comment', z: TAB, x: SOURCE_X, y: 40, wires: [], name: 'Sources: one node per asset',
       info: 'Each source node polls (Modbus) or subscribes to (OPC UA) the tags of one asset and sends `{ asset, ts, values, quality }`.',
     },
-    {
-      id: nid('comment', 'detection'), type: 'comment', z: TAB, x: 510, y: 40, wires: [], name: 'Detection and storage go here',
-      info: 'Wire feature-window → model → anomaly-score and influx-write / cloud-uplink between the sources and the debug view.',
-    },
-    { id: nid('comment', 'outputs'), type: 'comment', z: TAB, x: DEBUG_X, y: 40, wires: [], name: 'Live view (debug sidebar)' },
+    { id: nid('comment', 'detection'), type: 'comment', z: TAB, x: pipeline ? SCORE_X : 510, y: 40, wires: [], ...middle },
+    ...(pipeline ? [] : [{ id: nid('comment', 'outputs'), type: 'comment', z: TAB, x: DEBUG_X, y: 40, wires: [], name: 'Live view (debug sidebar)' }]),
     ...nodes.filter((n) => n.z === undefined),
     ...nodes.filter((n) => n.z !== undefined),
     {
       id: debugId, type: 'debug', z: TAB, name: 'samples', active: true, tosidebar: true, console: false, tostatus: true,
-      complete: 'payload', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: DEBUG_X, y: 140, wires: [],
+      complete: 'payload', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: DEBUG_X, y: debugY, wires: [],
     },
     {
       // Node-RED places a node by its centre: a long comment sits further right so it does not run off the tab.
