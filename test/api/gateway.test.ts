@@ -12,12 +12,14 @@ describe('Gateway API with models', () => {
   let gw: Gateway;
   let k: Awaited<ReturnType<typeof keys>>;
   const tokensBefore = process.env.TELLTALE_API_TOKENS;
+  const audit: string[] = [];
 
   beforeAll(async () => {
     k = await keys(root);
     process.env.TELLTALE_API_TOKENS = 'gw-test-token';
     const config = validateConfig({ gateway: { dataDir: join(root, 'data') }, api: { host: '127.0.0.1', port: 0 }, editor: { enabled: false }, devices: [] });
     gw = await Gateway.start({ config, modelPublicKey: k.publicKeyPath });
+    gw.models!.lifecycle.addAuditSink((e) => { audit.push(e.action); });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -36,10 +38,11 @@ describe('Gateway API with models', () => {
     expect((await fetch(url)).status).toBe(401);
     const res = await fetch(url, { headers: { authorization: 'Bearer gw-test-token' } });
     expect(res.status).toBe(200);
-    expect((await res.json()).active).toBe('pump-v1');
-    const ready = await (await fetch(new URL('readyz', gw.apiUrl))).json();
+    expect(((await res.json()) as { active: string }).active).toBe('pump-v1');
+    const ready = (await (await fetch(new URL('readyz', gw.apiUrl))).json()) as { checks: unknown[] };
     expect(ready.checks).toContainEqual({ name: 'models', ok: true, detail: 'active pump-v1' });
     const state = JSON.parse(readFileSync(join(root, 'data', 'models', 'state.json'), 'utf8'));
     expect(state.active).toBe('pump-v1');
+    expect(audit).toEqual(['installed', 'activated']);
   });
 });

@@ -16,6 +16,8 @@ export interface GatewayModelsOptions {
   /** Watch the drop directory (default true). */
   watchDrop?: boolean;
   onError?: (err: Error) => void;
+  /** Every audit event as one line (default: stdout), besides the sinks; hosts add TsdbWriter/CloudUplink sinks with lifecycle.addAuditSink(). */
+  log?: (line: string) => void;
 }
 
 export interface GatewayModels {
@@ -31,7 +33,9 @@ export async function openGatewayModels(opts: GatewayModelsOptions, env: NodeJS.
   const [{ ModelLifecycle }, { loadPublicKey }, { DropWatcher }] = await Promise.all([import('./store.ts'), import('./signing.ts'), import('./watch.ts')]);
   const publicKey = await loadPublicKey(keyPath);
   const dir = join(opts.dataDir, 'models');
-  const lifecycle = new ModelLifecycle({ dir, publicKey, audit: opts.audit, shadow: opts.shadow, onError: opts.onError });
+  const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const audit = [...(opts.audit ?? []), (e: { message: string }) => log(`model ${e.message}`)];
+  const lifecycle = new ModelLifecycle({ dir, publicKey, audit, shadow: opts.shadow, onError: opts.onError });
   await lifecycle.open();
   const dropDir = join(dir, 'drop');
   const watcher = opts.watchDrop === false ? undefined : new DropWatcher({ dir: dropDir, lifecycle });
