@@ -38,6 +38,13 @@ export const EditorSection = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 1880, description: 'Port of the Node-RED editor (env TELLTALE_EDITOR_PORT)' }),
     flowFile: Type.Optional(Type.String({ description: 'Flows file; default <dataDir>/flows.json, seeded with the default flow' })),
     username: Type.Optional(Type.String({ minLength: 1, description: 'Editor login name (env TELLTALE_EDITOR_USER; default admin)' })),
+    tls: Type.Optional(Type.Object(
+      {
+        cert: Type.String({ minLength: 1, description: 'PEM certificate (chain) file of the editor' }),
+        key: Type.String({ minLength: 1, description: 'PEM private key file of the editor' }),
+      },
+      { additionalProperties: false, description: 'Serve the editor over HTTPS with this certificate' },
+    )),
     passwordHash: Type.Optional(Type.String({ pattern: '^\\$2[aby]\\$\\d{2}\\$[./A-Za-z0-9]{53}$', description: 'bcrypt hash of the editor password (env TELLTALE_EDITOR_PASSWORD_HASH, or TELLTALE_EDITOR_PASSWORD in clear); none: a random one is generated and printed once' })),
   },
   { additionalProperties: false, default: {}, description: 'The embedded Node-RED editor' },

@@ -4,6 +4,7 @@
  * (dynamic import) so the core, the CLI and the benchmarks never pull it in.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,6 +33,8 @@ export interface NodeRedHostOptions extends HostSettingsOptions {
   port: number;
   /** Written to the flow file when it does not exist yet (a fresh data dir). */
   seedFlow?: () => unknown[];
+  /** Serve the editor over HTTPS: PEM file paths. */
+  tls?: { cert: string; key: string };
 }
 
 export interface NodeRedHost {
@@ -59,8 +62,21 @@ export function credentialSecret(dataDir: string, env: NodeJS.ProcessEnv = proce
   return secret;
 }
 
+/** Reads the editor's PEM files, naming the one that cannot be read. */
+function readTls(tls: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const read = (field: 'cert' | 'key') => {
+    try {
+      return readFileSync(tls[field]);
+    } catch (e) {
+      throw new Error(`editor.tls.${field}: cannot read ${tls[field]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  return { cert: read('cert'), key: read('key') };
+}
+
 /** Starts Node-RED. Node-RED is a process-wide singleton: it can be started once per process. */
 export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHost> {
+  const tlsFiles = opts.tls ? readTls(opts.tls) : undefined; // before anything starts: a bad path leaves no half-started runtime
   if (started) throw new Error('Node-RED is already running in this process (it can be initialised only once)');
   started = true;
   const settings = hostSettings({ ...opts, credentialSecret: opts.credentialSecret ?? credentialSecret(opts.dataDir) });
@@ -73,12 +89,13 @@ export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHos
 
   const moduleName = 'node-red'; // a variable specifier: node-red ships no types, we declare what we use above
   const RED = ((await import(moduleName)) as { default: RedModule }).default;
-  const server = createServer((req, res) => {
+  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     RED.httpAdmin(req, res, () => RED.httpNode(req, res, () => {
       res.statusCode = 404;
       res.end('Not found\n');
     }));
-  });
+  };
+  const server: Server = tlsFiles ? createHttpsServer(tlsFiles, handler) : createServer(handler);
   RED.init(server, settings);
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -104,7 +121,7 @@ export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHos
   const port = (server.address() as AddressInfo).port;
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}/`,
+    url: `${tlsFiles ? 'https' : 'http'}://${host}:${port}/`,
     port,
     flowFile,
     stop: () => (stopping ??= (async () => {

@@ -115,7 +115,7 @@ export class Gateway {
 
   async #startNodeRed(opts: GatewayOptions): Promise<void> {
     const { startNodeRed } = await import('../host/nodered.ts');
-    const { host, port, flowFile, username, passwordHash } = this.#config.editor;
+    const { host, port, flowFile, username, passwordHash, tls } = this.#config.editor;
     let adminAuth = opts.adminAuth;
     if (adminAuth === undefined) {
       // No open editor on a default install: a login from env/config, else one generated and shown once.
@@ -133,6 +133,7 @@ export class Gateway {
       ...(flowFile === undefined ? {} : { flowFile: resolve(flowFile) }),
       ...(opts.seedFlow === undefined ? {} : { seedFlow: opts.seedFlow }),
       adminAuth,
+      ...(tls ? { tls: { cert: resolve(tls.cert), key: resolve(tls.key) } } : {}),
     });
   }
 
