@@ -49,6 +49,7 @@ export class BenchPipeline {
   readonly counters: PipelineCounters = { values: 0, batches: 0, frames: 0, scored: 0, alerts: 0, bytesIn: 0, ages: [], errors: [] };
   private readonly features: FeatureProcessor;
   private readonly detectors = new Map<string, AssetDetector>();
+  private readonly alerting = new Set<string>();
   private readonly warmup: number[][] = [];
   private scorer: OnnxScorer | undefined;
   private batcher: BatchScorer | undefined;
@@ -85,6 +86,11 @@ export class BenchPipeline {
   /** Resolves once the model is fitted and scoring (warm-up over). */
   get ready(): boolean {
     return this.batcher !== undefined;
+  }
+
+  /** True while the asset's detector has an alert open (a fault injected then would open no new alert). */
+  isAlerting(asset: string): boolean {
+    return this.alerting.has(asset);
   }
 
   async stop(): Promise<void> {
@@ -127,6 +133,8 @@ export class BenchPipeline {
       let det = this.detectors.get(f.asset);
       if (!det) this.detectors.set(f.asset, det = new AssetDetector(f.asset, { threshold: this.threshold, closeRatio: 0.7 }));
       const d = det.update(f.ts, score[0]);
+      if (d.anomalous) this.alerting.add(f.asset);
+      else this.alerting.delete(f.asset);
       const out: Record<string, unknown> = { asset: f.asset, ts: f.ts, features: f.features, score: score[0], threshold: this.threshold };
       if (d.alert) {
         out.alert = d.alert;

@@ -26,7 +26,10 @@ export interface StepResult {
   latencyP50Ms: number;
   latencyP99Ms: number;
   faults: number;
+  /** Alerts the detectors opened (any asset) vs open alerts of faulted assets that reached the subscriber. */
+  alertsOpened: number;
   alertsReceived: number;
+  windowsScored: number;
   cpuPct: number;
   /** RSS when the measurement began (after warm-up) and the most seen during it. */
   rssStartMB: number;
@@ -76,17 +79,17 @@ const k = (v: number) => (!Number.isFinite(v) ? '-' : v >= 1e4 ? `${(v / 1e3).to
 const ms = (v: number) => (!Number.isFinite(v) ? '-' : v.toFixed(v < 10 ? 1 : 0));
 
 export function formatTable(r: BenchReport): string {
-  const head = ['step', 'target/s', 'values/s', 'status', 'skipped', 'age p99', 'alert p50', 'alert p99', 'alerts', 'CPU %', 'RSS MB', 'lag p99', 'influx pt/s', 'B in/s', 'B up/s'];
+  const head = ['step', 'target/s', 'values/s', 'status', 'skipped', 'age p99', 'alert p50', 'alert p99', 'alerts', 'opened', 'CPU %', 'RSS MB', 'lag p99', 'influx pt/s', 'B in/s', 'B up/s'];
   const rows = r.steps.map((s) => [
     s.step, k(s.targetValuesPerS), k(s.valuesPerS), s.status, String(s.skippedPolls), ms(s.dataAgeP99Ms), ms(s.latencyP50Ms), ms(s.latencyP99Ms),
-    `${s.alertsReceived}/${s.faults}`, s.cpuPct.toFixed(0), s.rssMaxMB.toFixed(0), ms(s.loopLagP99Ms), k(s.influxPointsPerS), k(s.bytesInPerS), k(s.bytesUpPerS),
+    `${s.alertsReceived}/${s.faults}`, String(s.alertsOpened ?? '-'), s.cpuPct.toFixed(0), s.rssMaxMB.toFixed(0), ms(s.loopLagP99Ms), k(s.influxPointsPerS), k(s.bytesInPerS), k(s.bytesUpPerS),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
   const errs = r.steps.flatMap((s) => s.errors.map((e) => `  ${s.step}: ${e}`));
   return [
     line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line), '',
-    `sustained (kept-up step): ${k(r.sustainedValuesPerS)} values/s; latencies in ms from the simulator's fault onset to the MQTT subscriber`,
+    `sustained (kept-up step): ${k(r.sustainedValuesPerS)} values/s; latencies in ms from the simulator's fault onset to the MQTT subscriber; opened = alerts the detectors opened on any asset (beyond the faults: false alarms)`,
     ...(r.failed ? [`stopped: ${r.failed}`] : []),
     ...(errs.length ? ['errors:', ...errs] : []),
   ].join('\n');

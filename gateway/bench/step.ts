@@ -29,7 +29,7 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'telltale-bench-'));
   const window = Math.max(2, Math.round(spec.rate / 2));
-  const pipe = new BenchPipeline({ assets, tagsPerAsset: spec.tagsPerAsset, rate: spec.rate, simPort: sim.port, influxUrl: ctx.influxUrl, mqttUrl: ctx.mqttUrl, dataDir, window, warmupWindows: 4 });
+  const pipe = new BenchPipeline({ assets, tagsPerAsset: spec.tagsPerAsset, rate: spec.rate, simPort: sim.port, influxUrl: ctx.influxUrl, mqttUrl: ctx.mqttUrl, dataDir, window, warmupWindows: 10 });
   const onsets = new Map<string, number>();
   const latencies: number[] = [];
   const sub = await mqtt.connectAsync(ctx.mqttUrl, { clientId: `bench-sub-${process.pid}` });
@@ -53,6 +53,8 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
     phase = 'measure';
     const c = pipe.counters;
     const v0 = c.values;
+    const a0 = c.alerts;
+    const s0 = c.scored;
     const b0 = c.bytesIn;
     const p0 = pipe.outputs.tsdb!.metrics().pointsWritten;
     const up0 = pipe.outputs.uplink!.status().bandwidth.totalUplinkBytes;
@@ -66,14 +68,18 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
     const rssStart = process.memoryUsage().rss;
     let rssMax = 0;
     let next = 0;
+    let faulted: string | undefined;
     const faultEvery = Math.max(2000, (ctx.seconds * 1000) / 4);
     while (performance.now() - t0 < ctx.seconds * 1000) {
       const el = performance.now() - t0;
       rssMax = Math.max(rssMax, process.memoryUsage().rss);
       if (el >= next * faultEvery) {
-        const asset = `asset-${(next % assets) + 1}`;
-        if (next > 0) await sim.clear(`asset-${((next - 1) % assets) + 1}`);
-        onsets.set(asset, await sim.fault(asset));
+        if (faulted) await sim.clear(faulted);
+        // An asset whose alert is already open (a false alarm) would open no new alert: pick a quiet one.
+        let pick = next % assets;
+        for (let tries = 0; tries < assets && pipe.isAlerting(`asset-${pick + 1}`); tries++) pick = (pick + 1) % assets;
+        faulted = `asset-${pick + 1}`;
+        onsets.set(faulted, await sim.fault(faulted));
         next++;
       }
       ctx.onProgress?.(Math.min(1, el / (ctx.seconds * 1000)));
@@ -97,7 +103,7 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
       skippedPolls: skipped,
       status: skipped > 0 ? 'shedding' : valuesPerS < 0.95 * target ? 'behind' : 'ok',
       dataAgeP99Ms: percentile(ages, 99), dataAgeMaxMs: ages.at(-1) ?? 0,
-      latencyP50Ms: percentile(latencies, 50), latencyP99Ms: percentile(latencies, 99), faults: next, alertsReceived: latencies.length,
+      latencyP50Ms: percentile(latencies, 50), latencyP99Ms: percentile(latencies, 99), faults: next, alertsOpened: c.alerts - a0, alertsReceived: latencies.length, windowsScored: c.scored - s0,
       cpuPct: ((cpu.user + cpu.system) / 1e6 / elapsed) * 100, rssStartMB: rssStart / 2 ** 20, rssMaxMB: rssMax / 2 ** 20,
       loopLagP99Ms: lag.percentile(99) / 1e6, loopLagMaxMs: lag.max / 1e6,
       influxPointsPerS: (m.pointsWritten - p0) / elapsed, influxQueueGrowth: queueGrowth,
