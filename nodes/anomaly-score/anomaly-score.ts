@@ -34,6 +34,8 @@ interface AssetState {
   drift?: DriftReference;
   row?: Float32Array;
   problem?: string;
+  /** The problem has been logged. */
+  reported?: boolean;
 }
 
 type SharedModel = Omit<AssetModel, 'dispose' | 'path'>;
@@ -142,6 +144,7 @@ export default function (RED: NodeAPI): void {
     const fail = (st: AssetState, problem: string, text: string) => {
       st.phase = 'failed';
       st.problem = problem;
+      st.reported = true;
       if (closed) return;
       node.error(problem);
       show({ fill: 'red', shape: 'ring', text }, true);
@@ -166,6 +169,7 @@ export default function (RED: NodeAPI): void {
               startScoring(s, w.asset, m);
             } else {
               s.learning = new AssetLearning(w.asset, names, learn);
+              if (s.learning.extended) node.warn(`${where}: ${s.learning.extended}`);
               s.phase = 'learning';
             }
           },
@@ -178,7 +182,9 @@ export default function (RED: NodeAPI): void {
     const learnFrom = (st: AssetState, w: WindowPayload) => {
       const l = st.learning!;
       const row = Float64Array.from(l.inputNames, (n) => w.features[n]);
-      if (!l.add(row, w.ts)) {
+      const state = l.add(row, w.ts);
+      if (state === 'extended') node.warn(`${where}: ${l.extended}`);
+      if (state !== 'ready') {
         show({ fill: 'blue', shape: 'ring', text: `learning ${l.progress}` });
         return;
       }
@@ -199,7 +205,12 @@ export default function (RED: NodeAPI): void {
     const handle = (st: AssetState, w: WindowPayload, msg: NodeMessage, send: Send, done: Done): void => {
       if (closed) return done();
       switch (st.phase) {
-        case 'failed': return done(new Error(st.problem));
+        case 'failed':
+          // Reported once per asset (its first window after the failure, or fail() itself); later windows are
+          // dropped quietly under the red status rather than flooding the log at the window rate.
+          if (st.reported) return done();
+          st.reported = true;
+          return done(new Error(st.problem));
         case 'learning':
           try {
             learnFrom(st, w);

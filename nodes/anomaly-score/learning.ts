@@ -59,35 +59,59 @@ export async function loadLearned(asset: string, settings: LearnSettings): Promi
   return wrap(opened.scorer, new BatchScorer(opened.scorer), opened.inputNames, opened.threshold, dir);
 }
 
+/** Fewest windows a baseline of n inputs is fitted from: the covariance needs well over n rows (BaselineLearner's own floor). */
+export const minWindows = (nInputs: number): number => 2 * nInputs + 10;
+
 export class AssetLearning {
   readonly asset: string;
   readonly inputNames: readonly string[];
+  /** Set when the configured span is too short for this many inputs: what the learner collects instead. */
+  extended: string | undefined;
   private readonly settings: LearnSettings;
-  private readonly learner: BaselineLearner;
+  private learner: BaselineLearner;
+  private windows: number | undefined;
 
   constructor(asset: string, inputNames: readonly string[], settings: LearnSettings) {
     this.asset = asset;
     this.inputNames = inputNames;
     this.settings = settings;
-    this.learner = new BaselineLearner({
-      family: settings.family,
-      nInputs: inputNames.length,
-      rows: settings.windows,
-      spanMs: settings.spanMs,
-      int8: settings.int8,
-      calibration: { method: 'quantile', quantile: settings.quantile, margin: settings.margin },
+    const floor = minWindows(inputNames.length);
+    if (settings.windows !== undefined && settings.windows < floor) {
+      this.extended = `asset "${asset}": ${settings.windows} windows are too few to fit ${inputNames.length} inputs; learning from ${floor}`;
+      this.windows = floor;
+    } else {
+      this.windows = settings.windows;
+    }
+    this.learner = this.newLearner(this.windows, settings.spanMs);
+  }
+
+  private newLearner(rows: number | undefined, spanMs: number | undefined): BaselineLearner {
+    return new BaselineLearner({
+      family: this.settings.family,
+      nInputs: this.inputNames.length,
+      rows,
+      spanMs,
+      minRows: minWindows(this.inputNames.length),
+      int8: this.settings.int8,
+      calibration: { method: 'quantile', quantile: this.settings.quantile, margin: this.settings.margin },
     });
   }
 
   /** "120/600" (windows) or "35 %" (a span). */
   get progress(): string {
-    const { windows } = this.settings;
-    return windows ? `${this.learner.rows}/${windows}` : `${Math.floor(this.learner.progress * 100)} %`;
+    return this.windows ? `${this.learner.rows}/${this.windows}` : `${Math.floor(this.learner.progress * 100)} %`;
   }
 
-  /** Adds one window; true once the span is complete and fit() may run. */
-  add(row: ArrayLike<number>, ts: number): boolean {
-    return this.learner.add(row, ts) === 'ready';
+  /** Adds one window: 'ready' once the span is complete and fit() may run, 'extended' when it had to be made longer. */
+  add(row: ArrayLike<number>, ts: number): 'collecting' | 'ready' | 'extended' {
+    if (this.learner.add(row, ts) !== 'ready') return 'collecting';
+    const floor = minWindows(this.inputNames.length);
+    if (this.learner.rows >= floor) return 'ready';
+    // A time span that held too few windows to fit: keep learning by count, from where it got to.
+    this.extended = `asset "${this.asset}": the learning span held only ${this.learner.rows} windows, too few to fit ${this.inputNames.length} inputs; learning from ${floor}`;
+    this.windows = floor;
+    this.learner = this.newLearner(floor, undefined);
+    return 'extended';
   }
 
   async fit(): Promise<AssetModel> {

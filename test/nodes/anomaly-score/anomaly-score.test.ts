@@ -150,6 +150,31 @@ describe('anomaly-score', () => {
     expect(statusTexts('as')).toContain('grey:learning: waiting for windows');
   });
 
+  it('does learn from more windows than asked when they are too few to fit the inputs, and says so', async () => {
+    const flow = [fw, scoreNode({ learnWindows: 10, dir: join(tmp, 'short') }), ...outs];
+    await helper.load(NODES, flow);
+    const got = collect();
+    const as = helper.getNode('as');
+    const warned = new Promise<unknown>((resolve) => as.on('call:warn', (call: { args: unknown[] }) => resolve(call.args[0])));
+    feed('pump-1', 0, 30);
+    expect(String(await warned)).toMatch(/asset "pump-1": 10 windows are too few to fit 6 inputs; learning from 22/);
+    await waitFor(() => got.scores.length >= 3, 30_000, 'scores after learning 22 windows');
+    expect(statusTexts('as')).toContain('blue:learning 1/22');
+    expect(got.scores.every((s) => Number.isFinite(s.score))).toBe(true);
+  });
+
+  it('does extend a learning time span that held too few windows', async () => {
+    // 0.05 min = 3 s: two windows 10 s apart complete it, far too few for 6 inputs.
+    await helper.load(NODES, [fw, scoreNode({ learnWindows: '', learnMinutes: 0.05, dir: join(tmp, 'span') }), ...outs]);
+    const got = collect();
+    const as = helper.getNode('as');
+    const warned = new Promise<unknown>((resolve) => as.on('call:warn', (call: { args: unknown[] }) => resolve(call.args[0])));
+    feed('pump-1', 0, 30);
+    expect(String(await warned)).toMatch(/asset "pump-1": the learning span held only 2 windows, too few to fit 6 inputs; learning from 22/);
+    await waitFor(() => got.scores.length >= 3, 30_000, 'scores after the extended learning');
+    expect(got.scores.every((s) => Number.isFinite(s.score))).toBe(true);
+  });
+
   it('does report drift on a slow shift as drift events, apart from alerts', async () => {
     await helper.load(NODES, withModel({ driftReference: 60, driftWindow: 40, threshold: 1e6 }));
     const got = collect();
