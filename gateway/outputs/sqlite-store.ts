@@ -34,7 +34,9 @@ export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
     db.exec('COMMIT');
     return out;
   } catch (err) {
-    db.exec('ROLLBACK');
+    // SQLite has already rolled back on some errors (SQLITE_FULL, SQLITE_IOERR); a second ROLLBACK would throw
+    // "no transaction is active" and hide the real cause.
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw err;
   }
 }

@@ -83,10 +83,25 @@ export class SqliteOutbox implements OutboxStore {
       oldestSummaries: this.db.prepare(`SELECT seq, id, cls, topic, payload, asset FROM outbox WHERE cls = 'summary' ORDER BY seq LIMIT ?`),
       update: this.db.prepare('UPDATE outbox SET id = ?, payload = ? WHERE seq = ?'),
     };
+    this.recount();
+  }
+
+  /** Counts kept in memory mirror the table; after a failed transaction (disk full) they are read back from it. */
+  private recount(): void {
+    this.counts = { alert: 0, summary: 0, sample: 0 };
     for (const r of this.st.count.all() as { cls: MessageClass; n: number }[]) this.counts[r.cls] = Number(r.n);
   }
 
   put(cls: MessageClass, topic: string, body: Record<string, unknown>, asset?: string): OutboxMessage | undefined {
+    try {
+      return this.insert(cls, topic, body, asset);
+    } catch (err) {
+      this.recount();
+      throw err;
+    }
+  }
+
+  private insert(cls: MessageClass, topic: string, body: Record<string, unknown>, asset?: string): OutboxMessage | undefined {
     return inTransaction(this.db, () => {
       if (cls !== 'alert' && this.size() >= this.opts.maxMessages && !this.dropOldestSample()) {
         if (cls === 'sample') {

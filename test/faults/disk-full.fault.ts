@@ -53,9 +53,8 @@ describe.skipIf(!canMount)('outbox on a full disk', () => {
     gw = spawnPeer(join(process.cwd(), 'node_modules/.bin/node'), [join(process.cwd(), 'test/faults/fixtures/gateway-driver.ts'), broker.url, influx.url, mnt, 'd', '2000']);
     const p = gw;
     await waitFor(() => /^refused \d+: /m.test(p.output()), 60_000, 'the first refusal on the full disk');
-    // Known defect (gateway/outputs/sqlite-store.ts inTransaction): SQLite has already rolled back on SQLITE_FULL,
-    // so its ROLLBACK throws "no transaction is active" and hides "database or disk is full". Accept both.
-    expect(/^refused \d+: (.*)$/m.exec(p.output())![1]).toMatch(/full|cannot rollback - no transaction is active/);
+    // The refusal names the real cause, not a follow-on ROLLBACK error.
+    expect(/^refused \d+: (.*)$/m.exec(p.output())![1]).toMatch(/database or disk is full/);
     const port = /healthz (\d+)/.exec(p.output())![1];
     expect(((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string }).status).toBe('ok');
 
