@@ -25,6 +25,10 @@ export interface StepResult {
   dataAgeMaxMs: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** From the acquisition time of the sample that tipped the window (alert.ts) to the subscriber, every open alert:
+   * the pipeline's own sample-to-alert latency, without the window length and the model's detection delay. */
+  pathLatencyP50Ms: number;
+  pathLatencyP99Ms: number;
   faults: number;
   /** Alerts the detectors opened (any asset) vs open alerts of faulted assets that reached the subscriber. */
   alertsOpened: number;
@@ -79,9 +83,9 @@ const k = (v: number) => (!Number.isFinite(v) ? '-' : v >= 1e4 ? `${(v / 1e3).to
 const ms = (v: number) => (!Number.isFinite(v) ? '-' : v.toFixed(v < 10 ? 1 : 0));
 
 export function formatTable(r: BenchReport): string {
-  const head = ['step', 'target/s', 'values/s', 'status', 'skipped', 'age p99', 'alert p50', 'alert p99', 'alerts', 'opened', 'CPU %', 'RSS MB', 'lag p99', 'influx pt/s', 'B in/s', 'B up/s'];
+  const head = ['step', 'target/s', 'values/s', 'status', 'skipped', 'age p99', 'alert p50', 'alert p99', 'path p50', 'path p99', 'alerts', 'opened', 'CPU %', 'RSS MB', 'lag p99', 'influx pt/s', 'B in/s', 'B up/s'];
   const rows = r.steps.map((s) => [
-    s.step, k(s.targetValuesPerS), k(s.valuesPerS), s.status, String(s.skippedPolls), ms(s.dataAgeP99Ms), ms(s.latencyP50Ms), ms(s.latencyP99Ms),
+    s.step, k(s.targetValuesPerS), k(s.valuesPerS), s.status, String(s.skippedPolls), ms(s.dataAgeP99Ms), ms(s.latencyP50Ms), ms(s.latencyP99Ms), ms(s.pathLatencyP50Ms), ms(s.pathLatencyP99Ms),
     `${s.alertsReceived}/${s.faults}`, String(s.alertsOpened ?? '-'), s.cpuPct.toFixed(0), s.rssMaxMB.toFixed(0), ms(s.loopLagP99Ms), k(s.influxPointsPerS), k(s.bytesInPerS), k(s.bytesUpPerS),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
