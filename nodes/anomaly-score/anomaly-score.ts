@@ -33,6 +33,8 @@ interface AssetState {
   detector?: AssetDetector;
   drift?: DriftReference;
   row?: Float32Array;
+  /** Reused per window while learning (the learner copies it). */
+  learnRow?: Float64Array;
   problem?: string;
   /** The problem has been logged. */
   reported?: boolean;
@@ -55,7 +57,7 @@ function windowOf(payload: unknown): WindowPayload {
 }
 
 /** The window's features in the model's input order; names every feature the model needs and the window lacks. */
-function fillRow(w: WindowPayload, names: readonly string[], row: Float32Array): void {
+function fillRow(w: WindowPayload, names: readonly string[], row: Float32Array | Float64Array): void {
   let missing: string[] | undefined;
   for (let i = 0; i < names.length; i++) {
     const v = w.features[names[i]];
@@ -85,8 +87,8 @@ export default function (RED: NodeAPI): void {
     const modelNode = settings.modelId ? (RED.nodes.getNode(settings.modelId) as TelltaleModelNode | null) : null;
     const learn: LearnSettings | undefined = settings.learn;
     if (!modelNode && !learn) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no model and learning off' });
-      node.error(`${where}: choose a telltale-model or tick "learn on device"`);
+      node.status({ fill: 'red', shape: 'ring', text: 'model node missing' });
+      node.error(`${where}: its telltale-model config node ${settings.modelId} is not in the flow: choose one, or tick "learn"`);
       return;
     }
     const assets = new Map<string, AssetState>();
@@ -181,8 +183,9 @@ export default function (RED: NodeAPI): void {
 
     const learnFrom = (st: AssetState, w: WindowPayload) => {
       const l = st.learning!;
-      const row = Float64Array.from(l.inputNames, (n) => w.features[n]);
-      const state = l.add(row, w.ts);
+      st.learnRow ??= new Float64Array(l.inputNames.length);
+      fillRow(w, l.inputNames, st.learnRow);
+      const state = l.add(st.learnRow, w.ts);
       if (state === 'extended') node.warn(`${where}: ${l.extended}`);
       if (state !== 'ready') {
         show({ fill: 'blue', shape: 'ring', text: `learning ${l.progress}` });
@@ -216,7 +219,8 @@ export default function (RED: NodeAPI): void {
             learnFrom(st, w);
             return done();
           } catch (err) {
-            return done(new Error(`${where}: asset "${w.asset}": ${(err as Error).message}`));
+            const m = (err as Error).message;
+            return done(new Error(`${where}: ${m.startsWith('asset "') ? m : `asset "${w.asset}": ${m}`}`));
           }
         case 'waiting':
           if (st.queued >= MAX_QUEUED) {

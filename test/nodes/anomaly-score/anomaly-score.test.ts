@@ -175,6 +175,21 @@ describe('anomaly-score', () => {
     expect(got.scores.every((s) => Number.isFinite(s.score))).toBe(true);
   });
 
+  it('does refuse a bad setting with a red status and a message naming the field', async () => {
+    await helper.load(NODES, withModel({ closeRatio: 2 }));
+    expect(statusTexts('as')).toContain('red:bad configuration');
+    expect(errorsOf('as').join('\n')).toMatch(/anomaly-score "as": closeRatio must be in \(0, 1\], got 2/);
+  });
+
+  it('does name a feature missing from a window while learning', async () => {
+    await helper.load(NODES, [fw, scoreNode({ learnWindows: 40, dir: join(tmp, 'gap') }), ...outs]);
+    const as = helper.getNode('as');
+    const err = new Promise<unknown>((resolve) => as.on('call:error', (call: { args: unknown[] }) => resolve(call.args[0])));
+    as.receive({ payload: { asset: 'p', ts: 1, features: { 'flow.mean': 1, 'flow.max': 2 } } });
+    as.receive({ payload: { asset: 'p', ts: 2, features: { 'flow.mean': 1 } } });
+    expect(String(await err)).toMatch(/^Error: anomaly-score "as": asset "p": the model needs "flow\.max", not a finite number in this window/);
+  });
+
   it('does report drift on a slow shift as drift events, apart from alerts', async () => {
     await helper.load(NODES, withModel({ driftReference: 60, driftWindow: 40, threshold: 1e6 }));
     const got = collect();
