@@ -31,6 +31,8 @@ export interface PipelineOptions {
   windowHop: number;
   /** Window features per tag (comma-separated); few, so a baseline learns from a short span of windows. */
   features: string;
+  /** Tags to window (comma-separated); '' = every numeric tag of the asset. */
+  tags: string;
   summaryPeriodS: number;
   /** Fields of an `anomaly-score` node between feature-window and the outputs; omitted when that node is not installed. */
   anomalyScore?: Record<string, unknown>;
@@ -83,7 +85,7 @@ function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; in
       rejectUnauthorized: true, summaryPeriodS: p.summaryPeriodS, format: 'json', sparkplugGroup: '', maxMessages: 100000,
     },
     {
-      id: ids.window, type: 'feature-window', z: TAB, name: `window ${p.windowSize}/${p.windowHop}`, tags: '', size: p.windowSize, hop: p.windowHop,
+      id: ids.window, type: 'feature-window', z: TAB, name: `window ${p.windowSize}/${p.windowHop}`, tags: p.tags, size: p.windowSize, hop: p.windowHop,
       features: p.features, vector: false, x: FEATURE_X, y: top,
       wires: [p.anomalyScore ? [ids.score, ...outputs] : [...outputs, ids.debug]],
     },
@@ -112,8 +114,12 @@ export function defaultFlow(devices: readonly DeviceConfig[], opts: DefaultFlowO
   const pipeline = opts.pipeline && pipelineNodes(opts.pipeline, 140);
   const debugY = pipeline ? 140 + 3 * ROW : 140;
   let y = 140;
+  const fed = new Set<string>();
   const place = (source: FlowNode) => {
-    nodes.push({ ...source, z: TAB, x: SOURCE_X, y, wires: [[...(pipeline?.inputs ?? []), debugId]] });
+    // One source per asset feeds the pipeline: a second one (the demo's OPC UA copy) would mix two streams in a window.
+    const inputs = pipeline && !fed.has(String(source.asset)) ? pipeline.inputs : [];
+    fed.add(String(source.asset));
+    nodes.push({ ...source, z: TAB, x: SOURCE_X, y, wires: [[...inputs, debugId]] });
     sources.push(source.id);
     y += ROW;
   };

@@ -35,6 +35,8 @@ interface DemoOptions {
 }
 
 const SITE = 'demo';
+/** The pumps' mechanical and hydraulic signals: temperatures still warm up while the baseline is learnt (thermal lag). */
+const PUMP_TAGS = 'vibration_de,vibration_nde,vibration_1x,motor_current,discharge_pressure,flow';
 const GATEWAY = 'telltale-demo';
 /** Seconds from onset to full severity of an injected fault: short, so the demo shows an alert within a minute. */
 const FAULT_RAMP_S = 5;
@@ -83,7 +85,7 @@ function scoringInstalled(): boolean {
 function anomalyScoreFields(learnWindows: number, dir: string): Record<string, unknown> {
   return {
     name: 'anomaly score (learns baseline)', model: '', learn: true, family: 'pca', learnWindows, learnMinutes: '',
-    learnQuantile: 1, learnMargin: 2, int8: false, dir, threshold: '', smoothing: 3, closeRatio: 0.7, minOpenWindows: 2, minCloseWindows: 3,
+    learnQuantile: 1, learnMargin: 3, int8: false, dir, threshold: '', smoothing: 3, closeRatio: 0.7, minOpenWindows: 3, minCloseWindows: 3,
     topK: 3, driftReference: 200, driftWindow: 100, driftStatistic: 'psi',
   };
 }
@@ -173,7 +175,7 @@ export function register(program: Command): void {
             label: opts.replay === undefined ? 'Pump station (simulated)' : 'Replay',
             pipeline: {
               site: SITE, gateway: GATEWAY, influxUrl: '${TELLTALE_INFLUX_URL}', mqttUrl: '${TELLTALE_MQTT_URL}',
-              windowSize: opts.window, windowHop: Math.max(1, Math.round(opts.window / 4)), features: 'mean,std', summaryPeriodS: opts.summaryPeriod,
+              windowSize: opts.window, windowHop: Math.max(1, Math.round(opts.window / 4)), features: 'mean,std', tags: opts.replay === undefined ? PUMP_TAGS : '', summaryPeriodS: opts.summaryPeriod,
               ...(scoring ? { anomalyScore: anomalyScoreFields(opts.learnWindows, join(dataDir, 'models')) } : {}),
             },
           }),
