@@ -43,8 +43,9 @@ const ROW = 60;
 const SOURCE_X = 200;
 const FEATURE_X = 460;
 const SCORE_X = 680;
-const OUTPUT_X = 920;
-const DEBUG_X = 920;
+const GATE_X = 880;
+const OUTPUT_X = 1080;
+const DEBUG_X = 1080;
 
 /** Stable, readable node ids so a re-seeded flow diffs cleanly. */
 const nid = (...parts: string[]) => parts.join('.').replace(/[^A-Za-z0-9_.-]/g, '_');
@@ -77,8 +78,21 @@ function opcuaConfigNode(d: OpcUaDevice): FlowNode {
 /** feature-window → anomaly-score? → influx-write + cloud-uplink (+ a debug view of scores and alerts). */
 function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; inputs: string[] } {
   const ids = { window: nid('features'), score: nid('anomaly-score'), influx: nid('influx'), uplink: nid('uplink'), broker: nid('cfg', 'cloud'), debug: nid('debug', 'detection') };
-  const outputs = [ids.influx, ids.uplink];
   const identity = { site: p.site, gateway: p.gateway };
+  // An output whose URL comes from an env var is gated on it being set: without it, messages stop here quietly
+  // (the demo's log says once what is not connected) instead of each one failing in the output node.
+  const gates: FlowNode[] = [];
+  const gated = (target: string, url: string, name: string, y: number): string => {
+    const env = /^\$\{(\w+)\}$/.exec(url)?.[1];
+    if (!env) return target;
+    const id = nid('gate', target);
+    gates.push({
+      id, type: 'switch', z: TAB, name, property: env, propertyType: 'env', rules: [{ t: 'nempty' }], checkall: 'true', repair: false,
+      outputs: 1, x: GATE_X, y, wires: [[target]],
+    });
+    return id;
+  };
+  const outputs = [gated(ids.influx, p.influxUrl, 'if InfluxDB URL set', top), gated(ids.uplink, p.mqttUrl, 'if MQTT URL set', top + ROW)];
   const nodes: FlowNode[] = [
     {
       id: ids.broker, type: 'mqtt-cloud', name: 'cloud broker', broker: p.mqttUrl, clientId: '', ...identity, ca: '', cert: '', key: '',
@@ -103,6 +117,7 @@ function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; in
       tostatus: true, complete: 'payload', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: OUTPUT_X, y: top + 2 * ROW, wires: [],
     },
   ];
+  nodes.push(...gates);
   // Sources feed the window, InfluxDB (raw samples stay on site) and the uplink, which only counts their bytes.
   return { nodes, inputs: [ids.window, ...outputs] };
 }

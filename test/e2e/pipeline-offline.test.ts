@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/ports.ts';
+import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
+
+// The built demo with no InfluxDB and no broker: it runs, says once what is not connected, and the outputs'
+// env gates keep every message from failing in the output nodes.
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+type Health = { devices: { id: string; samples: number }[] };
+
+describe('telltale demo pipeline without servers', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'telltale-offline-'));
+  let demo: Spawned;
+  let api: string;
+
+  beforeAll(async () => {
+    const [apiPort, editorPort, modbusPort, opcuaPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    api = `http://127.0.0.1:${apiPort}`;
+    demo = spawnPeer(join(repo, 'node_modules/.bin/node'), [
+      'bin/telltale.js', 'demo', '--api-port', String(apiPort), '--editor-port', String(editorPort), '--data-dir', dataDir,
+      '--sim-modbus-port', String(modbusPort), '--sim-opcua-port', String(opcuaPort), '--poll-interval', '100',
+    ], { cwd: repo, env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', TELLTALE_INFLUX_URL: '', TELLTALE_MQTT_URL: '' } });
+  });
+  afterAll(async () => {
+    await demo?.stop(20_000);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('says plainly that InfluxDB and the uplink are not connected', async () => {
+    await waitFor(() => demo.output().includes('Press Ctrl+C to stop.'), 60_000, `the demo banner (output:\n${demo.output()})`);
+    expect(demo.output()).toContain('InfluxDB:     NOT CONNECTED (no --influx-url)');
+    expect(demo.output()).toContain('Cloud uplink: NOT CONNECTED (no --mqtt-url)');
+  });
+
+  it('keeps polling while messages stop at the output gates instead of failing in the output nodes', async () => {
+    await waitFor(async () => {
+      const body = (await (await fetch(`${api}/healthz`)).json()) as Health;
+      return body.devices.some((d) => d.samples > 2000);
+    }, 60_000, `samples flowing (demo output:\n${demo.output()})`);
+    const flow = JSON.parse(readFileSync(join(dataDir, 'flows.json'), 'utf8')) as { type: string; property?: string; propertyType?: string }[];
+    const gates = flow.filter((n) => n.type === 'switch' && n.propertyType === 'env').map((n) => n.property).sort();
+    expect(gates).toEqual(['TELLTALE_INFLUX_URL', 'TELLTALE_MQTT_URL']);
+    expect(demo.output()).not.toMatch(/\[cloud-uplink:[^\]]*\] Error/);
+    // The one start-up error naming the missing URL, not one per message.
+    expect(demo.output().match(/\[influx-write:[^\]]*\] Error/g) ?? []).toHaveLength(1);
+  });
+});
