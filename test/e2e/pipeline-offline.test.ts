@@ -28,13 +28,13 @@ describe('telltale demo pipeline without servers', () => {
   afterAll(async () => {
     await demo?.stop(20_000);
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 90_000);
 
   it('says plainly that InfluxDB and the uplink are not connected', async () => {
     await waitFor(() => demo.output().includes('Press Ctrl+C to stop.'), 60_000, `the demo banner (output:\n${demo.output()})`);
     expect(demo.output()).toContain('InfluxDB:     NOT CONNECTED (no --influx-url)');
     expect(demo.output()).toContain('Cloud uplink: NOT CONNECTED (no --mqtt-url)');
-  });
+  }, 90_000);
 
   it('keeps polling while messages stop at the output gates instead of failing in the output nodes', async () => {
     await waitFor(async () => {
@@ -47,5 +47,5 @@ describe('telltale demo pipeline without servers', () => {
     expect(demo.output()).not.toMatch(/\[cloud-uplink:[^\]]*\] Error/);
     // The one start-up error naming the missing URL, not one per message.
     expect(demo.output().match(/\[influx-write:[^\]]*\] Error/g) ?? []).toHaveLength(1);
-  });
+  }, 90_000);
 });

@@ -43,13 +43,13 @@ describe('telltale demo pipeline', () => {
     await sub?.endAsync();
     await Promise.all([influx?.dispose(), broker?.dispose()]);
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 90_000);
 
   it('says where InfluxDB and the uplink are', async () => {
     await waitFor(() => demo.output().includes('Press Ctrl+C to stop.'), 60_000, `the demo banner (output:\n${demo.output()})`);
     expect(demo.output()).toContain(`InfluxDB:     ${influx.url}/telltale`);
     expect(demo.output()).toContain(`Cloud uplink: ${broker.url} topics ${ROOT}/`);
-  });
+  }, 90_000);
 
   it('stores samples and features in InfluxDB, queryable per asset', async () => {
     const count = async (measurement: string) => {
@@ -62,14 +62,14 @@ describe('telltale demo pipeline', () => {
     const fields = await influx.query(`SHOW FIELD KEYS FROM "features"`, 'telltale');
     const names = (fields.results[0]?.series?.[0]?.values ?? []).map((v) => String(v[0]));
     expect(names.some((n) => n.startsWith('flow') || n.includes('vibration'))).toBe(true);
-  });
+  }, 90_000);
 
   it('sends the birth status and per-asset summaries with the bandwidth meter upstream', async () => {
     const summary = await waitFor(() => received.find((m) => m.topic === `${ROOT}/summaries`), 60_000, `a summary on ${ROOT}/summaries`);
     expect(received.some((m) => m.topic === `${ROOT}/status`)).toBe(true);
     const bandwidth = summary.body.bandwidth as { deviceBytes: number; uplinkBytes: number };
     expect(bandwidth.deviceBytes).toBeGreaterThan(0);
-  });
+  }, 90_000);
 
   it.runIf(scoring)('sends an alert open event for the injected fault and stores it in InfluxDB', async () => {
     const injected = await waitFor(() => /Fault injected at (\S+):/.exec(demo.output()), 150_000, `the fault injection (demo output:\n${demo.output()})`);
