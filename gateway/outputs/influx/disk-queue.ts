@@ -31,7 +31,7 @@ export class DiskQueue {
   readonly path: string;
   readonly maxPoints: number;
   /** Points dropped by the bound policy since this queue was opened, per kind. */
-  readonly dropped: Record<TsdbKind, number> = { samples: 0, features: 0, scores: 0, health: 0, alerts: 0 };
+  readonly dropped: Record<TsdbKind, number> = { samples: 0, features: 0, scores: 0, health: 0, drift: 0, alerts: 0 };
   private readonly db: DatabaseSync;
   private readonly insert: StatementSync;
   private readonly head: StatementSync;

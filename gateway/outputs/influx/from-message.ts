@@ -4,6 +4,7 @@
  *   { values, quality, asset, ts }            → samples (a SampleBatch from modbus-read / opcua-subscribe)
  *   { kind: open|update|close, id, asset, ts } → alerts (detection's AlertEvent)
  *   { asset, ts, features?, score? }           → features and/or scores
+ *   { kind: drift-start|drift-end, asset, channel, ts } → drift (detection's DriftEvent)
  *   { metrics, ts }                            → health
  */
 import type { SampleBatch } from '../../core/sample.ts';
@@ -34,6 +35,17 @@ export function toTsdbRecords(payload: unknown, now = Date.now()): TsdbRecord[] 
       ...(typeof p.score === 'number' ? { score: p.score } : {}),
       ...(typeof p.severity === 'string' ? { severity: p.severity } : {}),
       ...(typeof p.message === 'string' ? { message: p.message } : {}),
+    }];
+  }
+  if (p.kind === 'drift-start' || p.kind === 'drift-end') {
+    need(p, 'asset', 'string', 'drift');
+    need(p, 'channel', 'string', `drift of "${String(p.asset)}"`);
+    need(p, 'ts', 'number', `drift of "${String(p.asset)}" ${String(p.channel)}`);
+    need(p, 'value', 'number', `drift of "${String(p.asset)}" ${String(p.channel)}`);
+    return [{
+      kind: 'drift', asset: p.asset as string, channel: p.channel as string, ts: p.ts as number, value: p.value as number,
+      state: p.kind === 'drift-start' ? 'start' : 'end', statistic: typeof p.statistic === 'string' ? p.statistic : 'unknown',
+      ...(typeof p.limit === 'number' ? { limit: p.limit } : {}),
     }];
   }
   if (isObj(p.metrics)) {

@@ -1,6 +1,6 @@
 export { TsdbWriter, type TsdbWriterOptions, type TsdbMetrics } from './writer.ts';
 export { TsdbConfig, parseInfluxUrl, resolveTsdbConfig, type InfluxEndpoint } from './config.ts';
 export { DiskQueue, type QueuedBatch } from './disk-queue.ts';
-export { toPoints, KINDS, KIND_RANK, type TsdbKind, type TsdbRecord, type AlertRecord, type FeatureRecord, type ScoreRecord, type HealthRecord, type SamplesRecord } from './records.ts';
+export { toPoints, KINDS, KIND_RANK, type TsdbKind, type TsdbRecord, type AlertRecord, type FeatureRecord, type ScoreRecord, type HealthRecord, type SamplesRecord, type DriftRecord } from './records.ts';
 export { ensureSchema, continuousQueries, RAW_RP, SUMMARY_RP, KIND_RP } from './schema-setup.ts';
 export { toTsdbRecords } from './from-message.ts';

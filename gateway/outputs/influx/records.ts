@@ -5,11 +5,11 @@
 import type { IPoint } from 'influx';
 import type { SampleBatch } from '../../core/sample.ts';
 
-export const KINDS = ['samples', 'features', 'scores', 'health', 'alerts'] as const;
+export const KINDS = ['samples', 'features', 'scores', 'health', 'drift', 'alerts'] as const;
 export type TsdbKind = (typeof KINDS)[number];
 
-/** Queue priority: a full disk queue drops the lowest rank first, and never drops alerts. */
-export const KIND_RANK: Record<TsdbKind, number> = { samples: 0, features: 1, scores: 2, health: 3, alerts: 4 };
+/** Queue priority: a full disk queue drops the lowest rank first, and never drops alerts. Drift events are rare, ranked with health. */
+export const KIND_RANK: Record<TsdbKind, number> = { samples: 0, features: 1, scores: 2, health: 3, drift: 3, alerts: 4 };
 
 export interface FeatureRecord { kind: 'features'; asset: string; ts: number; features: Record<string, number>; tag?: string }
 export interface ScoreRecord { kind: 'scores'; asset: string; ts: number; score: number; model?: string; threshold?: number }
@@ -25,8 +25,10 @@ export interface AlertRecord {
 }
 export interface HealthRecord { kind: 'health'; ts: number; metrics: Record<string, number>; component?: string }
 export interface SamplesRecord { kind: 'samples'; batch: SampleBatch }
+/** A drift-start/drift-end event of the anomaly-score node (detection's DriftEvent): one channel's statistic against its limit. */
+export interface DriftRecord { kind: 'drift'; asset: string; ts: number; channel: string; state: 'start' | 'end'; statistic: string; value: number; limit?: number }
 
-export type TsdbRecord = SamplesRecord | FeatureRecord | ScoreRecord | AlertRecord | HealthRecord;
+export type TsdbRecord = SamplesRecord | FeatureRecord | ScoreRecord | AlertRecord | HealthRecord | DriftRecord;
 
 export interface PointTags { site: string; gateway: string }
 
@@ -80,6 +82,11 @@ export function toPoints(r: TsdbRecord, t: PointTags, out: IPoint[] = []): IPoin
     case 'health': {
       const fields = finite(r.metrics);
       if (Object.keys(fields).length > 0) out.push({ measurement: 'health', tags: { ...t, component: r.component ?? 'gateway' }, fields, timestamp: r.ts });
+      break;
+    }
+    case 'drift': {
+      const fields = { ...finite({ value: r.value, ...(r.limit !== undefined ? { limit: r.limit } : {}) }), statistic: r.statistic, state: r.state };
+      out.push({ measurement: 'drift', tags: { ...t, asset: r.asset, channel: r.channel }, fields, timestamp: r.ts });
       break;
     }
   }

@@ -9,7 +9,7 @@ export const RAW_RP = 'raw';
 export const SUMMARY_RP = 'summaries';
 
 /** Retention policy each kind is written to: alerts are kept as long as the summaries. */
-export const KIND_RP: Record<TsdbKind, string> = { samples: RAW_RP, features: RAW_RP, scores: RAW_RP, health: RAW_RP, alerts: SUMMARY_RP };
+export const KIND_RP: Record<TsdbKind, string> = { samples: RAW_RP, features: RAW_RP, scores: RAW_RP, health: RAW_RP, drift: RAW_RP, alerts: SUMMARY_RP };
 
 export interface RetentionSettings { raw: string; summaries: string; summaryInterval: string }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toTsdbRecords } from '../../../gateway/outputs/influx/from-message.ts';
+import { toPoints } from '../../../gateway/outputs/influx/records.ts';
 
 describe('toTsdbRecords', () => {
   it('does recognise sample batches, alerts, features with scores, and health', () => {
@@ -22,5 +23,27 @@ describe('toTsdbRecords', () => {
     [{ asset: 'p', features: {} }, /features\/score of "p": payload\.ts must be a number/],
   ])('does name the problem in %j', (payload, message) => {
     expect(() => toTsdbRecords(payload)).toThrow(message);
+  });
+});
+
+describe('toTsdbRecords drift events', () => {
+  it('does map drift-start and drift-end to drift records and points', () => {
+    const recs = toTsdbRecords([
+      { kind: 'drift-start', asset: 'pump-1', channel: 'score', statistic: 'psi', value: 0.31, limit: 0.2, ts: 10 },
+      { kind: 'drift-end', asset: 'pump-1', channel: 'score', statistic: 'psi', value: 0.1, limit: 0.2, ts: 20 },
+    ]);
+    expect(recs).toEqual([
+      { kind: 'drift', asset: 'pump-1', channel: 'score', statistic: 'psi', value: 0.31, limit: 0.2, ts: 10, state: 'start' },
+      { kind: 'drift', asset: 'pump-1', channel: 'score', statistic: 'psi', value: 0.1, limit: 0.2, ts: 20, state: 'end' },
+    ]);
+    expect(toPoints(recs[0], { site: 's', gateway: 'g' })).toEqual([{
+      measurement: 'drift', tags: { site: 's', gateway: 'g', asset: 'pump-1', channel: 'score' },
+      fields: { value: 0.31, limit: 0.2, statistic: 'psi', state: 'start' }, timestamp: 10,
+    }]);
+  });
+
+  it('does name the missing field of a drift event', () => {
+    expect(() => toTsdbRecords({ kind: 'drift-start', asset: 'pump-1', ts: 1, value: 1 })).toThrow(/drift of "pump-1": payload\.channel must be a string/);
+    expect(() => toTsdbRecords({ kind: 'drift-end', asset: 'pump-1', channel: 'score', ts: 1 })).toThrow(/drift of "pump-1" score: payload\.value must be a number/);
   });
 });
