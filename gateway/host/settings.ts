@@ -4,6 +4,8 @@
  */
 import { join } from 'node:path';
 import { packageRoot } from '../core/package-root.ts';
+import type { LatestState } from '../api/latest-state.ts';
+import type { GatewayModels } from '../models/lifecycle/gateway-models.ts';
 import type { DeviceRegistry } from '../runtime/registry.ts';
 
 /** What our nodes read from RED.settings.telltale. */
@@ -11,12 +13,18 @@ export interface TelltaleNodeSettings {
   registry: DeviceRegistry;
   /** Where opcua-endpoint keeps its client certificate (PKI). */
   pkiDir: string;
+  /** What the API serves per asset and alert: anomaly-score records its scores and alerts here. */
+  latest?: LatestState;
+  /** The gateway's model store: a telltale-model node with source "gateway" scores through its ActiveModel. */
+  models?: GatewayModels;
 }
 
 export interface HostSettingsOptions {
   dataDir: string;
   flowFile?: string;
   registry: DeviceRegistry;
+  latest?: LatestState;
+  models?: GatewayModels;
   /** Node-RED adminAuth object (users, tokens); editor login arrives in a later issue — this is its hook. */
   adminAuth?: unknown;
   /** Secret that encrypts node credentials in flows_cred.json; Node-RED generates one when absent. */
@@ -26,7 +34,12 @@ export interface HostSettingsOptions {
 
 export function hostSettings(opts: HostSettingsOptions): Record<string, unknown> {
   const userDir = join(opts.dataDir, 'node-red');
-  const telltale: TelltaleNodeSettings = { registry: opts.registry, pkiDir: join(opts.dataDir, 'pki') };
+  const telltale: TelltaleNodeSettings = {
+    registry: opts.registry,
+    pkiDir: join(opts.dataDir, 'pki'),
+    ...(opts.latest ? { latest: opts.latest } : {}),
+    ...(opts.models ? { models: opts.models } : {}),
+  };
   return {
     userDir,
     flowFile: opts.flowFile ?? join(opts.dataDir, 'flows.json'),

@@ -129,6 +129,8 @@ export class Gateway {
       host,
       port,
       registry: this.registry,
+      latest: this.latest,
+      ...(this.#models ? { models: this.#models } : {}),
       logLevel: opts.nodeRedLogLevel ?? 'warn',
       ...(flowFile === undefined ? {} : { flowFile: resolve(flowFile) }),
       ...(opts.seedFlow === undefined ? {} : { seedFlow: opts.seedFlow }),

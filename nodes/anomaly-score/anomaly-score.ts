@@ -4,11 +4,13 @@
  * In: msg.payload = { asset, ts, features: { "<tag>.<feature>": number } } (feature-window).
  * Out 1: { asset, ts, score, threshold, anomalous, contributions: [{ tag, feature, share }] } per window.
  * Out 2: alert events (open / update / close, id, top tags). Out 3: drift events (drift-start / drift-end).
+ * In the gateway (RED.settings.telltale.latest) every score and alert is also recorded in LatestState for the API.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AssetDetector } from '../../gateway/detection/index.ts';
-import type { TelltaleModelNode } from '../model/model.ts';
+import { AssetDetector, type AlertEvent } from '../../gateway/detection/index.ts';
+import type { ScoringBatch, TelltaleModelNode } from '../model/model.ts';
+import type { LatestState } from '../../gateway/api/latest-state.ts';
 import type { NodeAPI, NodeDef, NodeMessage, RedNode, NodeStatus } from '../shared/red.ts';
 import { topContributions } from './contributions.ts';
 import { DriftReference } from './drift-reference.ts';
@@ -40,7 +42,7 @@ interface AssetState {
   reported?: boolean;
 }
 
-type SharedModel = Omit<AssetModel, 'dispose' | 'path'>;
+type SharedModel = Omit<AssetModel, 'dispose' | 'path' | 'batch'> & { batch: ScoringBatch };
 type Send = (msg: NodeMessage | NodeMessage[]) => void;
 type Done = (err?: Error) => void;
 
@@ -92,6 +94,7 @@ export default function (RED: NodeAPI): void {
       return;
     }
     const assets = new Map<string, AssetState>();
+    const latest = RED.settings.telltale?.latest;
     let closed = false;
     let lastStatus = '';
     let lastStatusAt = 0;
@@ -248,8 +251,8 @@ export default function (RED: NodeAPI): void {
       const { model, detector, drift } = st as Required<AssetState>;
       // The row buffer is reused by the next window before this one resolves: drift needs its own copy.
       const features = settings.drift.reference > 0 ? st.row!.slice() : st.row!;
-      model.batch.score(st.row!, 1).then(
-        ({ score: raw, contributions }) => {
+      (model.batch as ScoringBatch).score(st.row!, 1).then(
+        ({ score: raw, contributions, modelId }) => {
           const d = detector.update(w.ts, raw[0], { names: model.inputNames, values: contributions });
           const payload = {
             asset: w.asset,
@@ -259,7 +262,9 @@ export default function (RED: NodeAPI): void {
             threshold: d.threshold,
             anomalous: d.anomalous,
             contributions: topContributions(model.inputNames, contributions, settings.topK),
+            ...(modelId === undefined ? {} : { modelId }),
           };
+          if (latest) record(latest, w, d.score, d.threshold, d.anomalous, modelId, d.alert);
           const driftEvents = drift.push(w.ts, d.score, features);
           send([
             { ...msg, topic: w.asset, payload },
@@ -296,4 +301,15 @@ export default function (RED: NodeAPI): void {
     });
   }
   RED.nodes.registerType('anomaly-score', AnomalyScoreNode);
+}
+
+/** What the API shows: the asset's latest window and score, and the alert's lifecycle (one entry per alert id). */
+function record(latest: LatestState, w: WindowPayload, score: number, threshold: number, anomalous: boolean, modelId: string | undefined, alert: AlertEvent | undefined): void {
+  latest.update({ asset: w.asset, ts: w.ts, features: w.features, score, threshold, state: anomalous ? 'alert' : 'normal', ...(modelId === undefined ? {} : { modelId }) });
+  if (!alert) return;
+  const top = alert.topTags.map((t) => t.tag).join(', ');
+  latest.alert({
+    id: alert.id, asset: alert.asset, ts: alert.ts, kind: alert.kind, score: alert.score,
+    message: `${alert.asset}: score ${alert.score.toFixed(2)} (peak ${alert.peak.toFixed(2)}) / threshold ${alert.threshold.toFixed(2)}${top ? `; top tags ${top}` : ''}`,
+  });
 }

@@ -2,17 +2,27 @@
  * telltale-model: a config node owning ONE onnxruntime session of a model bundle (float or int8 variant) and a
  * BatchScorer over it, so the windows of every asset and every anomaly-score node using it share one session.run.
  * A missing, corrupt or mismatched model is a precise error on the node and in the log; the flow keeps running.
+ * With source "gateway" it opens nothing: it scores through the gateway's ActiveModel (RED.settings.telltale.models),
+ * so an activation or rollback via the API or the drop directory swaps what the flow scores, batch by batch.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { packageRoot } from '../../gateway/core/package-root.ts';
 import { BatchScorer, openModel, type OpenedModel } from '../../gateway/models/index.ts';
+import type { ScoreResult } from '../../gateway/models/scorer.ts';
 import type { NodeAPI, NodeDef, RedNode } from '../shared/red.ts';
+import { gatewayModel } from './gateway-source.ts';
+
+/** What scores rows for the users: a BatchScorer over a bundle, or the gateway's ActiveModel (which names its model). */
+export interface ScoringBatch {
+  score(X: Float32Array, nRows: number): Promise<ScoreResult & { modelId?: string }>;
+}
 
 /** What the users of a model node get once it has loaded. */
 export interface LoadedModel {
-  opened: OpenedModel;
-  batch: BatchScorer;
+  /** The bundle opened by this node (absent with source "gateway": the gateway's store owns the sessions). */
+  opened?: OpenedModel;
+  batch: ScoringBatch;
   inputNames: readonly string[];
   /** The variant's calibrated threshold from the manifest (undefined for a bare .onnx). */
   threshold: number | undefined;
@@ -40,11 +50,13 @@ export default function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const path = String(def.path ?? '').trim();
-    const where = `telltale-model "${def.name || path || def.id}"`;
+    const fromGateway = def.source === 'gateway';
+    const where = `telltale-model "${def.name || (fromGateway ? 'gateway' : path) || def.id}"`;
     const int8 = def.int8 === true || def.int8 === 'true';
     let loaded: LoadedModel | undefined;
     let closed = false;
     node.model = (async () => {
+      if (fromGateway) return gatewayModel(RED.settings.telltale?.models, where, (m) => node.log(m));
       if (path === '') throw new Error(`${where}: no model path set (a bundle directory, a *.manifest.json or a .onnx file)`);
       const maxBatch = num(def.maxBatch, 256);
       const maxWaitMs = num(def.maxWaitMs, 2);
@@ -78,7 +90,8 @@ export default function (RED: NodeAPI): void {
       const m = loaded;
       loaded = undefined;
       if (!m) return done();
-      m.batch.close();
+      if (!m.opened) return done(); // the gateway's store owns its sessions
+      (m.batch as BatchScorer).close();
       m.opened.scorer.dispose().catch((err: Error) => node.error(err)).finally(done);
     });
   }

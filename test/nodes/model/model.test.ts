@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../../gateway/core/package-root.ts';
+import type { BatchScorer } from '../../../gateway/models/index.ts';
 import anomalyScore from '../../../nodes/anomaly-score/anomaly-score.ts';
 import model, { type LoadedModel } from '../../../nodes/model/model.ts';
 import { waitFor } from '../../support/process.ts';
@@ -48,7 +49,7 @@ describe('telltale-model', () => {
     }
     await waitFor(() => got.length === 20, 20_000, '20 scores');
     expect(got.every(Number.isFinite)).toBe(true);
-    expect(m.batch.stats.rows).toBe(20);
+    expect((m.batch as BatchScorer).stats.rows).toBe(20);
   });
 
   it('does take the int8 variant with its own threshold', async () => {
@@ -63,7 +64,7 @@ describe('telltale-model', () => {
     const m = await modelOf();
     await helper.unload();
     await expect(m.batch.score(new Float32Array(8), 1)).rejects.toThrow(/closed/);
-    await expect(m.opened.scorer.run(new Float32Array(8), 1)).rejects.toThrow(/disposed/);
+    await expect(m.opened!.scorer.run(new Float32Array(8), 1)).rejects.toThrow(/disposed/);
   });
 
   it('does name a missing bundle in its error and on its users, without crashing the flow', async () => {
@@ -77,6 +78,11 @@ describe('telltale-model', () => {
     const err = new Promise<unknown>((resolve) => s1.on('call:error', (call: { args: unknown[] }) => resolve(call.args[0])));
     s1.receive(window('pump-1', 1));
     expect(String(await err)).toMatch(/nonexistent/);
+  });
+
+  it('does refuse source "gateway" outside the gateway (no model store) with a precise error', async () => {
+    await helper.load(NODES, [{ id: 'm', type: 'telltale-model', source: 'gateway', path: '' }]);
+    await expect(modelOf()).rejects.toThrow(/^telltale-model "gateway": source "gateway" needs the gateway's model store/);
   });
 
   it('does refuse an empty path with a precise error', async () => {
