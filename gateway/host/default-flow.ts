@@ -1,6 +1,6 @@
 /**
  * The flow seeded into a new data dir: each device's config node → one source node per asset → feature-window →
- * (anomaly-score, when given) → influx-write + cloud-uplink, a debug view and a status view of every source,
+ * (anomaly-score, when given) → influx-write + cloud-uplink, gateway-health → influx-write, a debug view and a status view of every source,
  * tidily laid out in columns with comments. Raw samples go to InfluxDB and only to the uplink's byte count.
  */
 import type { ModbusRtuDevice, ModbusTcpDevice, SerialBus } from '../acquisition/modbus/config.ts';
@@ -77,7 +77,7 @@ function opcuaConfigNode(d: OpcUaDevice): FlowNode {
 
 /** feature-window → anomaly-score? → influx-write + cloud-uplink (+ a debug view of scores and alerts). */
 function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; inputs: string[] } {
-  const ids = { window: nid('features'), score: nid('anomaly-score'), influx: nid('influx'), uplink: nid('uplink'), broker: nid('cfg', 'cloud'), debug: nid('debug', 'detection') };
+  const ids = { window: nid('features'), score: nid('anomaly-score'), influx: nid('influx'), uplink: nid('uplink'), broker: nid('cfg', 'cloud'), debug: nid('debug', 'detection'), health: nid('gateway-health') };
   const identity = { site: p.site, gateway: p.gateway };
   // An output whose URL comes from an env var is gated on it being set: without it, messages stop here quietly
   // (the demo's log says once what is not connected) instead of each one failing in the output node.
@@ -111,6 +111,8 @@ function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; in
       id: ids.influx, type: 'influx-write', z: TAB, name: 'InfluxDB buffer', url: p.influxUrl, db: '', ...identity, batchSize: 5000, flushIntervalMs: 1000,
       x: OUTPUT_X, y: top, wires: [],
     },
+    // The gateway's own health (device counters, memory, loop lag) for the Gateway health dashboard: InfluxDB only.
+    { id: ids.health, type: 'gateway-health', z: TAB, name: 'gateway health', intervalS: 10, component: 'gateway', x: SCORE_X, y: top + 2 * ROW, wires: [[outputs[0]]] },
     { id: ids.uplink, type: 'cloud-uplink', z: TAB, name: 'alerts + summaries', broker: ids.broker, forward: '', x: OUTPUT_X, y: top + ROW, wires: [] },
     {
       id: ids.debug, type: 'debug', z: TAB, name: p.anomalyScore ? 'scores and alerts' : 'features', active: false, tosidebar: true, console: false,
@@ -170,7 +172,7 @@ export function defaultFlow(devices: readonly DeviceConfig[], opts: DefaultFlowO
   const statusDebugId = nid('debug', 'status');
   const bottom = Math.max(y, debugY + ROW) + 40;
   const middle = pipeline
-    ? { name: 'Features → scores → storage and uplink', info: 'feature-window turns each asset\'s samples into window features; anomaly-score (when installed) scores them and opens/closes alerts; influx-write keeps samples, features, scores and alerts on site (disk queue while InfluxDB is down); cloud-uplink sends only alerts and per-asset summaries over MQTT (durable outbox).' }
+    ? { name: 'Features → scores → storage and uplink', info: 'feature-window turns each asset\'s samples into window features; anomaly-score (when installed) scores them and opens/closes alerts; influx-write keeps samples, features, scores, alerts and gateway-health readings on site (disk queue while InfluxDB is down); cloud-uplink sends only alerts and per-asset summaries over MQTT (durable outbox).' }
     : { name: 'Detection and storage go here', info: 'Wire feature-window → model → anomaly-score and influx-write / cloud-uplink between the sources and the debug view.' };
   return [
     { id: TAB, type: 'tab', label: opts.label ?? 'Telltale', info: 'Seeded by Telltale on first start. Edit freely; it is not overwritten.' },

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { defaultFlow, type PipelineOptions } from '../../gateway/host/default-flow.ts';
+import { validateDevice } from '../../gateway/config/load.ts';
+import type { DeviceConfig } from '../../gateway/config/schema.ts';
+
+const modbus = validateDevice({
+  protocol: 'modbus-tcp', id: 'sim', host: '127.0.0.1', port: 5020, pollIntervalMs: 500,
+  tags: [{ name: 'vibration_rms', asset: 'pump-1', address: 0, type: 'float32' }],
+});
+const pipeline: PipelineOptions = {
+  site: 'plant-a', gateway: 'gw-1', influxUrl: '${TELLTALE_INFLUX_URL}', mqttUrl: '${TELLTALE_MQTT_URL}',
+  windowSize: 60, windowHop: 30, features: 'rms', tags: '', summaryPeriodS: 60,
+};
+
+describe('defaultFlow (pipeline)', () => {
+  it('does wire one gateway-health node to influx-write only, behind the InfluxDB URL gate', () => {
+    const flow = defaultFlow([modbus] as DeviceConfig[], { pipeline });
+    const byId = new Map(flow.map((n) => [n.id, n]));
+    const health = flow.filter((n) => n.type === 'gateway-health');
+    expect(health).toHaveLength(1);
+    expect(health[0]).toMatchObject({ intervalS: 10, component: 'gateway', z: 'telltale-tab' });
+    const wires = health[0].wires as string[][];
+    expect(wires).toHaveLength(1);
+    expect(wires[0]).toHaveLength(1);
+    const gate = byId.get(wires[0][0])!;
+    expect(gate).toMatchObject({ type: 'switch', property: 'TELLTALE_INFLUX_URL' });
+    expect((gate.wires as string[][])[0].map((id) => byId.get(id)?.type)).toEqual(['influx-write']);
+  });
+
+  it('does leave gateway-health out of the foundation flow', () => {
+    expect(defaultFlow([modbus] as DeviceConfig[]).some((n) => n.type === 'gateway-health')).toBe(false);
+  });
+});
