@@ -56,7 +56,7 @@ export default function (RED: NodeAPI): void {
     let loaded: LoadedModel | undefined;
     let closed = false;
     node.model = (async () => {
-      if (fromGateway) return gatewayModel(RED.settings.telltale?.models, where, (m) => node.log(m));
+      if (fromGateway) return gatewayModel(RED.settings.telltale?.models, where, (m) => node.log(m), (m) => node.warn(m));
       if (path === '') throw new Error(`${where}: no model path set (a bundle directory, a *.manifest.json or a .onnx file)`);
       const maxBatch = num(def.maxBatch, 256);
       const maxWaitMs = num(def.maxWaitMs, 2);

@@ -31,6 +31,7 @@ describe('telltale-model source "gateway"', () => {
   let lifecycle: ModelLifecycle;
   let v1: string;
   let v2: string;
+  let other: string;
 
   beforeAll(async () => {
     const k = await keys(root);
@@ -38,6 +39,7 @@ describe('telltale-model source "gateway"', () => {
     await lifecycle.open();
     v1 = await lifecycle.install(await bundle(root, 'pump', { version: '1', privateKey: k.privateKey, seed: 7 }));
     v2 = await lifecycle.install(await bundle(root, 'pump', { version: '2', privateKey: k.privateKey, seed: 8 }));
+    other = await lifecycle.install(await bundle(root, 'press', { version: '1', privateKey: k.privateKey, names: ['press.force', 'press.stroke', 'press.oil'] }));
     await lifecycle.activate(v1, { shadow: false });
     const models: GatewayModels = { lifecycle, dropDir: join(root, 'store', 'drop'), close: () => lifecycle.close() };
     helper.init(require.resolve('node-red'), { telltale: { registry: new DeviceRegistry(), pkiDir: join(root, 'pki'), latest, models } });
@@ -77,5 +79,15 @@ describe('telltale-model source "gateway"', () => {
     s.receive(window(ts));
     await waitFor(() => got.length === 91, 20_000, 'a score after the rollback');
     expect(got[90].modelId).toBe(v1);
+  });
+
+  it('does refuse, naming both models, to score with an activated version whose inputs differ from the deployed one', async () => {
+    await lifecycle.activate(v1, { shadow: false });
+    await helper.load(NODES, flow);
+    const s = helper.getNode('s');
+    await lifecycle.activate(other, { shadow: false });
+    const err = new Promise<unknown>((resolve) => s.on('call:error', (call: { args: unknown[] }) => resolve(call.args[0])));
+    s.receive(window(1));
+    expect(String(await err)).toMatch(new RegExp(`active model ${other} takes inputs press.force, .* deployed with ${v1}'s pump1.vibration`));
   });
 });
