@@ -26,10 +26,11 @@ export const assetDetail = {
     }),
     timeseries({
       id: 4, title: 'Drift: score level against its moving mean', at: [0, 17, 12, 8],
-      description: 'A slowly rising moving mean of the score is the model drifting away from normal operation (or wear building up)',
+      description: 'A slowly rising moving mean of the score is the model drifting away from normal operation (or wear building up); the drift statistic (PSI/KS) of each channel is plotted where anomaly-score reported drift starting or ending',
       targets: [
         influxql('A', `SELECT mean("score") FROM "scores" WHERE ${ASSET} AND $timeFilter GROUP BY time($__interval) fill(none)`, 'time_series', 'score'),
         influxql('B', `SELECT moving_average(mean("score"), 10) FROM "scores" WHERE ${ASSET} AND $timeFilter GROUP BY time($__interval) fill(none)`, 'time_series', 'moving mean (10 intervals)'),
+        influxql('C', `SELECT max("value") FROM "drift" WHERE ${ASSET} AND $timeFilter GROUP BY time($__interval), "channel" fill(none)`, 'time_series', 'drift $tag_channel'),
       ],
     }),
     table({

@@ -38,7 +38,7 @@ function substitute(q: string, from: number, to: number): string {
     .replaceAll('$asset', 'pump-1');
 }
 
-/** Half an hour of two pumps: sample batches (one tag bad), features + scores, an alert opened and closed, health. */
+/** Half an hour of two pumps: sample batches (one tag bad), features + scores, an alert opened and closed, drift, health. */
 function pipelineMessages(end: number): unknown[] {
   const msgs: unknown[] = [];
   let bytesIn = 0;
@@ -58,6 +58,9 @@ function pipelineMessages(end: number): unknown[] {
   }
   msgs.push({ kind: 'open', id: 'pump-1-1', asset: 'pump-1', ts: end - 10 * 60_000, score: 1.6, severity: 'warning', message: 'vibration_de high' });
   msgs.push({ kind: 'close', id: 'pump-1-1', asset: 'pump-1', ts: end - 5 * 60_000, score: 0.9, severity: 'warning', message: 'back to normal' });
+  // anomaly-score's third output: a channel's drift statistic crossing its limit, then falling back.
+  msgs.push({ kind: 'drift-start', asset: 'pump-1', channel: 'score', statistic: 'psi', value: 0.31, limit: 0.2, ts: end - 20 * 60_000 });
+  msgs.push({ kind: 'drift-end', asset: 'pump-1', channel: 'score', statistic: 'psi', value: 0.12, limit: 0.2, ts: end - 8 * 60_000 });
   return msgs;
 }
 
