@@ -103,9 +103,10 @@ function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; in
       features: p.features, vector: false, x: FEATURE_X, y: top,
       wires: [p.anomalyScore ? [ids.score, ...outputs] : [...outputs, ids.debug]],
     },
-    // anomaly-score's outputs: scores, alert open/update/close events, drift events (debug only: not an alert).
+    // anomaly-score's outputs: scores, alert open/update/close events, drift events (InfluxDB's drift measurement and
+    // debug; not the uplink: drift is not an alert).
     ...(p.anomalyScore
-      ? [{ ...p.anomalyScore, id: ids.score, type: 'anomaly-score', z: TAB, x: SCORE_X, y: top, wires: [[...outputs, ids.debug], [...outputs, ids.debug], [ids.debug]] }]
+      ? [{ ...p.anomalyScore, id: ids.score, type: 'anomaly-score', z: TAB, x: SCORE_X, y: top, wires: [[...outputs, ids.debug], [...outputs, ids.debug], [outputs[0], ids.debug]] }]
       : []),
     {
       id: ids.influx, type: 'influx-write', z: TAB, name: 'InfluxDB buffer', url: p.influxUrl, db: '', ...identity, batchSize: 5000, flushIntervalMs: 1000,

@@ -27,6 +27,15 @@ describe('defaultFlow (pipeline)', () => {
     expect((gate.wires as string[][])[0].map((id) => byId.get(id)?.type)).toEqual(['influx-write']);
   });
 
+  it('does send drift events to InfluxDB and the debug view, not to the uplink', () => {
+    const flow = defaultFlow([modbus] as DeviceConfig[], { pipeline: { ...pipeline, anomalyScore: { name: 'score' } } });
+    const byId = new Map(flow.map((n) => [n.id, n]));
+    const score = flow.find((n) => n.type === 'anomaly-score')!;
+    const drift = (score.wires as string[][])[2].map((id) => byId.get(id)!);
+    expect(drift.map((n) => n.type)).toEqual(['switch', 'debug']);
+    expect(drift[0]).toMatchObject({ property: 'TELLTALE_INFLUX_URL' });
+  });
+
   it('does leave gateway-health out of the foundation flow', () => {
     expect(defaultFlow([modbus] as DeviceConfig[]).some((n) => n.type === 'gateway-health')).toBe(false);
   });
