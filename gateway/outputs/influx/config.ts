@@ -22,7 +22,8 @@ export const TsdbConfig = Type.Object(
     queue: Type.Object(
       {
         path: Type.Optional(Type.String({ description: 'SQLite file; default <dataDir>/queues/influx.sqlite' })),
-        maxPoints: Type.Integer({ minimum: 100, default: 5_000_000, description: 'Bound of the disk queue (see README: drop policy)' }),
+        // Counts stored values (fields), not points; the name dates from when every value was its own point.
+        maxPoints: Type.Integer({ minimum: 100, default: 5_000_000, description: 'Bound of the disk queue in stored values (see README: drop policy)' }),
       },
       { additionalProperties: false, default: {} },
     ),

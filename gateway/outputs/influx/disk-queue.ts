@@ -2,7 +2,8 @@
  * The InfluxDB output's disk queue: batches that could not be written wait here, oldest first, until InfluxDB
  * answers again.
  *
- * Bound policy (maxPoints counts points, not batches): when a new batch would overflow the queue, the oldest
+ * Bound policy (maxValues counts stored values — the fields of every point — not points or batches: a raw-sample
+ * point holds a whole device poll, so values are what the disk fills with): when a new batch would overflow the queue, the oldest
  * batches of the lowest kind are dropped first — raw samples, then features, scores, health — but only kinds
  * ranked at or below the incoming batch; if nothing may go, the incoming batch itself is dropped. Alerts are
  * never dropped: an alert batch is stored even past the bound. Every dropped point is counted per kind.
@@ -27,9 +28,16 @@ function unpack(body: string | Uint8Array): IPoint[] {
 
 export interface QueuedBatch { id: number; kind: TsdbKind; points: IPoint[] }
 
+/** Values a batch stores: one per field of each point. */
+export function valuesOf(points: readonly IPoint[]): number {
+  let n = 0;
+  for (const p of points) n += p.fields ? Object.keys(p.fields).length : 0;
+  return n;
+}
+
 export class DiskQueue {
   readonly path: string;
-  readonly maxPoints: number;
+  readonly maxValues: number;
   /** Points dropped by the bound policy since this queue was opened, per kind. */
   readonly dropped: Record<TsdbKind, number> = { samples: 0, features: 0, scores: 0, health: 0, drift: 0, alerts: 0 };
   private readonly db: DatabaseSync;
@@ -37,28 +45,41 @@ export class DiskQueue {
   private readonly head: StatementSync;
   private readonly remove: StatementSync;
   private readonly victim: StatementSync;
+  private points: number;
   private total: number;
   private rows: number;
 
-  constructor(path: string, maxPoints: number) {
+  constructor(path: string, maxValues: number) {
     this.path = path;
-    this.maxPoints = maxPoints;
+    this.maxValues = maxValues;
     // NORMAL: in WAL mode a killed gateway loses nothing; only a power cut can lose the last commits of raw data.
     this.db = openStore(path, 'normal');
     this.db.exec(`CREATE TABLE IF NOT EXISTS influx_batches (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, rank INTEGER NOT NULL, points INTEGER NOT NULL, body TEXT NOT NULL)`);
+      id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, rank INTEGER NOT NULL, points INTEGER NOT NULL, body TEXT NOT NULL,
+      vals INTEGER NOT NULL DEFAULT 0)`);
+    // Queues written before the bound counted values held one value per point: their vals are their points.
+    const cols = this.db.prepare('PRAGMA table_info(influx_batches)').all() as { name: string }[];
+    if (!cols.some((c) => c.name === 'vals')) {
+      inTransaction(this.db, () => {
+        this.db.exec('ALTER TABLE influx_batches ADD COLUMN vals INTEGER NOT NULL DEFAULT 0');
+        this.db.exec('UPDATE influx_batches SET vals = points');
+      });
+    }
     this.db.exec('CREATE INDEX IF NOT EXISTS influx_batches_rank ON influx_batches (rank, id)');
-    this.insert = this.db.prepare('INSERT INTO influx_batches (kind, rank, points, body) VALUES (?, ?, ?, ?)');
+    this.insert = this.db.prepare('INSERT INTO influx_batches (kind, rank, points, vals, body) VALUES (?, ?, ?, ?, ?)');
     this.head = this.db.prepare('SELECT id, kind, body FROM influx_batches ORDER BY id LIMIT 1');
     this.remove = this.db.prepare('DELETE FROM influx_batches WHERE id = ?');
-    this.victim = this.db.prepare('SELECT id, kind, points FROM influx_batches WHERE rank <= ? AND rank < ? ORDER BY rank, id LIMIT 1');
-    const s = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(points), 0) AS p FROM influx_batches').get() as { n: number; p: number };
+    this.victim = this.db.prepare('SELECT id, kind, points, vals FROM influx_batches WHERE rank <= ? AND rank < ? ORDER BY rank, id LIMIT 1');
+    const s = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(points), 0) AS p, COALESCE(SUM(vals), 0) AS v FROM influx_batches').get() as { n: number; p: number; v: number };
     this.rows = Number(s.n);
-    this.total = Number(s.p);
+    this.points = Number(s.p);
+    this.total = Number(s.v);
   }
 
   /** Points waiting. */
-  get size(): number { return this.total; }
+  get size(): number { return this.points; }
+  /** Values (fields) waiting: what the bound counts. */
+  get values(): number { return this.total; }
   /** Batches waiting. */
   get batches(): number { return this.rows; }
 
@@ -66,22 +87,25 @@ export class DiskQueue {
   push(kind: TsdbKind, points: IPoint[]): boolean {
     if (points.length === 0) return true;
     const rank = KIND_RANK[kind];
+    const values = valuesOf(points);
     return inTransaction(this.db, () => {
-      while (this.total + points.length > this.maxPoints) {
-        const v = this.victim.get(rank, KIND_RANK.alerts) as { id: number; kind: TsdbKind; points: number } | undefined;
+      while (this.total + values > this.maxValues) {
+        const v = this.victim.get(rank, KIND_RANK.alerts) as { id: number; kind: TsdbKind; points: number; vals: number } | undefined;
         if (!v) break;
         this.remove.run(v.id);
         this.rows -= 1;
-        this.total -= Number(v.points);
+        this.points -= Number(v.points);
+        this.total -= Number(v.vals);
         this.dropped[v.kind] += Number(v.points);
       }
-      if (this.total + points.length > this.maxPoints && kind !== 'alerts') {
+      if (this.total + values > this.maxValues && kind !== 'alerts') {
         this.dropped[kind] += points.length;
         return false;
       }
-      this.insert.run(kind, rank, points.length, pack(points));
+      this.insert.run(kind, rank, points.length, values, pack(points));
       this.rows += 1;
-      this.total += points.length;
+      this.points += points.length;
+      this.total += values;
       return true;
     });
   }
@@ -96,11 +120,12 @@ export class DiskQueue {
 
   /** Removes a batch once InfluxDB has accepted (or finally rejected) it. */
   ack(id: number): void {
-    const row = this.db.prepare('SELECT points FROM influx_batches WHERE id = ?').get(id) as { points: number } | undefined;
+    const row = this.db.prepare('SELECT points, vals FROM influx_batches WHERE id = ?').get(id) as { points: number; vals: number } | undefined;
     if (!row) return;
     this.remove.run(id);
     this.rows -= 1;
-    this.total -= Number(row.points);
+    this.points -= Number(row.points);
+    this.total -= Number(row.vals);
   }
 
   close(): void {

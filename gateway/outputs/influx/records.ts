@@ -1,9 +1,11 @@
 /**
- * What the tsdb output stores, and how each record becomes InfluxDB points: one measurement per kind, tags for
- * site, gateway, asset and tag name (and quality), the record's own timestamp in ms.
+ * What the tsdb output stores, and how each record becomes InfluxDB points: one measurement per kind (raw samples:
+ * `samples` and `sample_quality`, see sample-points.ts), tags for site, gateway and asset, the record's own
+ * timestamp in ms.
  */
 import type { IPoint } from 'influx';
 import type { SampleBatch } from '../../core/sample.ts';
+import { FieldTypes, samplePoints } from './sample-points.ts';
 
 export const KINDS = ['samples', 'features', 'scores', 'health', 'drift', 'alerts'] as const;
 export type TsdbKind = (typeof KINDS)[number];
@@ -40,26 +42,13 @@ function finite(fields: Record<string, number>): Record<string, number> {
 }
 
 /**
- * One point per tag. Field names differ by value type (value / text / reason) because InfluxDB fixes a field's
- * type per shard: a string in `value` would make every later number in that shard a type conflict.
+ * Appends the record's points to `out`. `types` remembers the type of each `samples` field across calls (the
+ * writer keeps one); without it, each call starts afresh.
  */
-function samplePoints(b: SampleBatch, t: PointTags, out: IPoint[]): void {
-  for (const [tag, v] of Object.entries(b.values)) {
-    const q = b.quality[tag];
-    const tags = { ...t, asset: b.asset, device: b.device, tag, quality: q?.status ?? 'good' };
-    let fields: Record<string, unknown>;
-    if (typeof v === 'number') fields = Number.isFinite(v) ? { value: v } : { reason: 'non-finite value' };
-    else if (typeof v === 'boolean') fields = { value: v ? 1 : 0 };
-    else if (typeof v === 'string') fields = { text: v };
-    else fields = { reason: q && q.status === 'bad' ? q.reason : 'no value' };
-    out.push({ measurement: 'samples', tags, fields, timestamp: b.ts });
-  }
-}
-
-export function toPoints(r: TsdbRecord, t: PointTags, out: IPoint[] = []): IPoint[] {
+export function toPoints(r: TsdbRecord, t: PointTags, out: IPoint[] = [], types?: FieldTypes): IPoint[] {
   switch (r.kind) {
     case 'samples':
-      samplePoints(r.batch, t, out);
+      samplePoints(r.batch, t, types ?? new FieldTypes(), out);
       break;
     case 'features': {
       const fields = finite(r.features);

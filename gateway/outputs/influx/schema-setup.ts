@@ -20,8 +20,10 @@ export function continuousQueries(db: string, interval: string): Record<string, 
   const from = (m: string) => `${q(db)}.${q(RAW_RP)}.${q(m)}`;
   const into = (m: string) => `${q(db)}.${q(SUMMARY_RP)}.${q(`${m}_${interval}`)}`;
   return {
+    // One summary point per asset/device and interval with mean_<tag>, min_<tag>, max_<tag>, count_<tag> (the
+    // wildcards skip string fields where the function needs numbers) and the same of _good/_bad.
     [`cq_samples_${interval}`]:
-      `SELECT mean("value") AS "mean", min("value") AS "min", max("value") AS "max", count("value") AS "count" INTO ${into('samples')} FROM ${from('samples')} GROUP BY time(${interval}), *`,
+      `SELECT mean(*), min(*), max(*), count(*) INTO ${into('samples')} FROM ${from('samples')} GROUP BY time(${interval}), *`,
     [`cq_scores_${interval}`]:
       `SELECT mean("score") AS "mean", max("score") AS "max", count("score") AS "count" INTO ${into('scores')} FROM ${from('scores')} GROUP BY time(${interval}), *`,
     [`cq_features_${interval}`]: `SELECT mean(*) INTO ${into('features')} FROM ${from('features')} GROUP BY time(${interval}), *`,
@@ -36,8 +38,18 @@ export async function ensureSchema(influx: InfluxDB, db: string, r: RetentionSet
   if (!have.has(RAW_RP)) await influx.createRetentionPolicy(RAW_RP, { database: db, duration: r.raw, replication: 1, isDefault: true });
   if (!have.has(SUMMARY_RP)) await influx.createRetentionPolicy(SUMMARY_RP, { database: db, duration: r.summaries, replication: 1 });
   const cqs = await influx.showContinousQueries(db);
-  const haveCq = new Set(cqs.map((c) => c.name));
+  const haveCq = new Map(cqs.map((c) => [c.name, c.query]));
   for (const [name, body] of Object.entries(continuousQueries(db, r.summaryInterval))) {
-    if (!haveCq.has(name)) await influx.createContinuousQuery(name, body, db);
+    const old = haveCq.get(name);
+    // A samples CQ of the one-point-per-value schema reads field "value", which the wide points no longer have.
+    if (old !== undefined && name.startsWith('cq_samples_') && /mean\(value\)/.test(old)) await influx.dropContinuousQuery(name, db);
+    else if (old !== undefined) continue;
+    await influx.createContinuousQuery(name, body, db);
   }
+}
+
+/** Field name → type (float, integer, string, boolean) of the raw `samples` measurement as InfluxDB holds it. */
+export async function sampleFieldTypes(influx: InfluxDB, db: string): Promise<[string, string][]> {
+  const rows = await influx.query<{ fieldKey: string; fieldType: string }>(`SHOW FIELD KEYS FROM ${q(RAW_RP)}.${q('samples')}`, { database: db });
+  return rows.map((r) => [r.fieldKey, r.fieldType]);
 }

@@ -7,9 +7,10 @@
  */
 import { InfluxDB, type IPoint } from 'influx';
 import type { Output } from '../../core/pipeline.ts';
-import { DiskQueue } from './disk-queue.ts';
+import { DiskQueue, valuesOf } from './disk-queue.ts';
 import { KINDS, toPoints, type PointTags, type TsdbKind, type TsdbRecord } from './records.ts';
-import { ensureSchema, KIND_RP } from './schema-setup.ts';
+import { FieldTypes } from './sample-points.ts';
+import { ensureSchema, KIND_RP, sampleFieldTypes } from './schema-setup.ts';
 import { parseInfluxUrl, type TsdbConfig } from './config.ts';
 
 export interface TsdbWriterOptions {
@@ -25,11 +26,15 @@ export interface TsdbWriterOptions {
 export interface TsdbMetrics {
   connected: boolean;
   pointsWritten: number;
+  /** Field values written (a raw-sample point holds one per tag plus its two counts). */
+  valuesWritten: number;
   batchesWritten: number;
   pointsQueued: number;
   batchesQueued: number;
   pointsRejected: number;
   pointsDropped: Record<TsdbKind, number>;
+  /** Sample values stored as text under `<tag>__text` because their type differed from the tag's field. */
+  samplesAsText: number;
   lastError?: string;
 }
 
@@ -54,6 +59,7 @@ export class TsdbWriter implements Output<TsdbRecord> {
   private readonly queue: DiskQueue;
   private readonly onError: (err: Error) => void;
   private readonly buffers = new Map<TsdbKind, IPoint[]>();
+  private readonly fieldTypes = new FieldTypes();
   private buffered = 0;
   private readonly memory: PendingBatch[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -63,7 +69,7 @@ export class TsdbWriter implements Output<TsdbRecord> {
   private schemaReady = false;
   private closed = false;
   private outageReported = false;
-  private readonly m = { connected: false, pointsWritten: 0, batchesWritten: 0, pointsRejected: 0, lastError: undefined as string | undefined };
+  private readonly m = { connected: false, pointsWritten: 0, valuesWritten: 0, batchesWritten: 0, pointsRejected: 0, lastError: undefined as string | undefined };
 
   constructor(opts: TsdbWriterOptions) {
     this.cfg = opts.config;
@@ -85,6 +91,8 @@ export class TsdbWriter implements Output<TsdbRecord> {
     this.queue = new DiskQueue(opts.config.queue.path ?? opts.queuePath, opts.config.queue.maxPoints);
     this.onError = opts.onError ?? (() => undefined);
     for (const k of KINDS) this.buffers.set(k, []);
+    this.fieldTypes.onFallback = (field, stored, got) =>
+      this.report(new Error(`tsdb ${this.database}: samples field "${field}" holds ${stored}s; ${got} values of that tag are stored as text in "${field}__text"`));
   }
 
   /** Starts the flush timer and tries to set up the schema; never fails because InfluxDB is down. */
@@ -100,7 +108,7 @@ export class TsdbWriter implements Output<TsdbRecord> {
     for (const r of records) {
       const buf = this.buffers.get(r.kind)!;
       const before = buf.length;
-      toPoints(r, this.tags, buf);
+      toPoints(r, this.tags, buf, this.fieldTypes);
       this.buffered += buf.length - before;
     }
     if (this.buffered >= this.cfg.batchSize) this.flush();
@@ -133,11 +141,13 @@ export class TsdbWriter implements Output<TsdbRecord> {
     return {
       connected: this.m.connected,
       pointsWritten: this.m.pointsWritten,
+      valuesWritten: this.m.valuesWritten,
       batchesWritten: this.m.batchesWritten,
       pointsQueued: this.queue.size + this.memory.reduce((n, b) => n + b.points.length, 0) + this.buffered,
       batchesQueued: this.queue.batches,
       pointsRejected: this.m.pointsRejected,
       pointsDropped: { ...this.queue.dropped },
+      samplesAsText: this.fieldTypes.fallbacks,
       ...(this.m.lastError !== undefined ? { lastError: this.m.lastError } : {}),
     };
   }
@@ -171,6 +181,7 @@ export class TsdbWriter implements Output<TsdbRecord> {
       if (!this.schemaReady) {
         try {
           await ensureSchema(this.influx, this.database, this.cfg.retention);
+          this.fieldTypes.learn(await sampleFieldTypes(this.influx, this.database));
           this.schemaReady = true;
           this.m.connected = true;
         } catch (err) {
@@ -183,6 +194,7 @@ export class TsdbWriter implements Output<TsdbRecord> {
       try {
         await this.influx.writePoints(next.points, { precision: 'ms', retentionPolicy: KIND_RP[next.kind], database: this.database });
         this.m.pointsWritten += next.points.length;
+        this.m.valuesWritten += valuesOf(next.points);
         this.m.batchesWritten += 1;
         this.m.connected = true;
         this.outageReported = false;

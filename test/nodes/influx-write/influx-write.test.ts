@@ -41,7 +41,7 @@ describe('influx-write', () => {
     n.receive({ payload: { asset: 'pump-9', ts, score: 0.7 } });
     n.receive({ payload: { kind: 'open', id: 'al-9', asset: 'pump-9', ts, score: 0.95 } });
     await waitFor(async () => {
-      const r = await influxd.query(`SELECT count(value) FROM raw.samples WHERE asset = 'pump-9'`, 'nodes_db');
+      const r = await influxd.query(`SELECT count(flow) FROM raw.samples WHERE asset = 'pump-9'`, 'nodes_db');
       return r.results[0].series?.[0].values[0][1] === 1;
     }, 10_000, 'the sample in InfluxDB');
     // Each kind is its own write (its own retention policy): wait for the alert's too.

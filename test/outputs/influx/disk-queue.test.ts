@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IPoint } from 'influx';
+import { DatabaseSync } from 'node:sqlite';
 import { DiskQueue } from '../../../gateway/outputs/influx/disk-queue.ts';
 
 const pts = (n: number, m: string, start = 0): IPoint[] =>
@@ -70,6 +71,34 @@ describe('DiskQueue', () => {
     expect(q.dropped.samples).toBe(5);
     expect(q.dropped.scores).toBe(0);
     expect(q.size).toBe(8);
+    q.close();
+  });
+  it('bounds what it holds by stored values (fields), so one wide sample point weighs as much as its values', () => {
+    const { q } = open(250);
+    const wide = (ts: number): IPoint => ({ measurement: 'samples', fields: Object.fromEntries(Array.from({ length: 100 }, (_, k) => [`t${k}`, k])), timestamp: ts });
+    q.push('samples', [wide(0)]);
+    q.push('samples', [wide(1)]);
+    expect([q.size, q.values]).toEqual([2, 200]);
+    q.push('samples', [wide(2)]); // 300 values > 250: the oldest point goes
+    expect([q.size, q.values, q.dropped.samples]).toEqual([2, 200, 1]);
+    expect(q.peek()?.points[0].timestamp).toBe(1);
+    q.close();
+  });
+
+  it('opens a queue file written before values were counted, taking one value per point', () => {
+    const { q: fresh, path } = open(10);
+    fresh.close();
+    const db = new DatabaseSync(path);
+    db.exec('DROP TABLE IF EXISTS influx_batches');
+    db.exec('CREATE TABLE influx_batches (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, rank INTEGER NOT NULL, points INTEGER NOT NULL, body TEXT NOT NULL)');
+    db.prepare('INSERT INTO influx_batches (kind, rank, points, body) VALUES (?, ?, ?, ?)').run('samples', 0, 3, JSON.stringify(pts(3, 'samples')));
+    db.close();
+    const q = new DiskQueue(path, 10);
+    expect([q.size, q.values]).toEqual([3, 3]);
+    const b = q.peek()!;
+    expect(b.points).toHaveLength(3);
+    q.ack(b.id);
+    expect([q.size, q.values, q.batches]).toEqual([0, 0, 0]);
     q.close();
   });
 });
