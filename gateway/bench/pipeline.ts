@@ -13,7 +13,10 @@ import { BatchScorer, fitModel, OnnxScorer, toOnnx } from '../models/index.ts';
 import { storeAndForward, type StoreAndForward } from '../outputs/store-and-forward.ts';
 import { resolveTsdbConfig } from '../outputs/influx/config.ts';
 import { resolveUplinkConfig } from '../uplink/config.ts';
-import { plannedGatewayConfig } from '../simulator/index.ts';
+// The simulator's parts, not its index: the index also brings the OPC UA server (node-opcua, ~90 MB RSS).
+import { simulatorDevices } from '../simulator/gateway-config.ts';
+import { SyntheticPlant } from '../simulator/plant/synthetic.ts';
+import { RegisterMap } from '../simulator/register-map.ts';
 
 export interface PipelineOptions {
   assets: number;
@@ -59,9 +62,9 @@ export class BenchPipeline {
 
   constructor(opts: PipelineOptions) {
     this.opts = opts;
-    const cfg = plannedGatewayConfig({ assets: opts.assets, tagsPerAsset: opts.tagsPerAsset, rate: opts.rate, modbusPort: opts.simPort },
-      { pollIntervalMs: Math.max(1, Math.round(1000 / opts.rate)) });
-    const plant = cfg.devices[0] as ModbusTcpDevice;
+    const synthetic = new SyntheticPlant({ assets: opts.assets, tagsPerAsset: opts.tagsPerAsset });
+    const at = { host: '127.0.0.1', modbusPort: opts.simPort, unitId: 1, order: 'ABCD' as const };
+    const plant = simulatorDevices(synthetic, new RegisterMap(synthetic, at.order), at, { pollIntervalMs: Math.max(1, Math.round(1000 / opts.rate)) })[0] as ModbusTcpDevice;
     // One device (connection, unit) per asset, as a plant wires one controller per machine.
     this.devices = [...new Set(plant.tags.map((t) => t.asset!))].map((asset) => new ModbusDevice({
       ...plant, id: `sim-${asset}`, asset, timeoutMs: 2000, retries: 0, tags: plant.tags.filter((t) => t.asset === asset),

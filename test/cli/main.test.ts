@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../gateway/cli/main.ts';
+import { buildProgram, main } from '../../gateway/cli/main.ts';
 import { ConfigError } from '../../gateway/config/load.ts';
 import { packageRoot, packageVersion } from '../../gateway/core/package-root.ts';
 import { spawnPeer } from '../support/process.ts';
 import { commandPaths, runInProcess } from './run-in-process.ts';
 
-const paths = commandPaths();
+const paths = commandPaths(await buildProgram());
 
 describe('telltale program', () => {
   it('registers the config command', () => {

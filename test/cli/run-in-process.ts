@@ -15,12 +15,12 @@ function quiet(cmd: Command, sink: { out: string; err: string }): void {
 }
 
 /** All commands below the program, as their argument paths, e.g. ['config', 'check']. */
-export function commandPaths(cmd: Command = buildProgram(), prefix: string[] = []): string[][] {
+export function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
   return cmd.commands.flatMap((sub) => [[...prefix, sub.name()], ...commandPaths(sub, [...prefix, sub.name()])]);
 }
 
 export async function runInProcess(args: string[]): Promise<InProcessRun> {
-  const program = buildProgram();
+  const program = await buildProgram();
   const sink = { out: '', err: '' };
   quiet(program, sink);
   const writeOut = process.stdout.write.bind(process.stdout);

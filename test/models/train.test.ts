@@ -32,7 +32,7 @@ async function telltale(...args: string[]): Promise<{ out: string; err: string; 
   process.stderr.write = ((s: string) => { err += s; return true }) as typeof process.stderr.write;
   process.exitCode = undefined;
   try {
-    await buildProgram().exitOverride().parseAsync(['node', 'telltale', ...args]);
+    await (await buildProgram()).exitOverride().parseAsync(['node', 'telltale', ...args]);
   } finally {
     process.stdout.write = w1;
     process.stderr.write = w2;

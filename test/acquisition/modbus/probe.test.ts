@@ -20,7 +20,7 @@ async function cli(...args: string[]): Promise<{ out: string; err: string; code:
   const before = process.exitCode;
   process.exitCode = undefined;
   try {
-    await buildProgram().exitOverride().parseAsync(['node', 'telltale', 'probe', ...args]);
+    await (await buildProgram()).exitOverride().parseAsync(['node', 'telltale', 'probe', ...args]);
     return { out, err, code: process.exitCode as number | undefined };
   } finally {
     o.mockRestore();
@@ -101,8 +101,8 @@ describe('telltale probe (Modbus)', () => {
     expect(() => checkProbeOptions({ ...base, type: 'bool' })).toThrow('probe: --type bool on registers needs --bit 0..15');
   });
 
-  it('has --help with examples', () => {
-    const probeCmd = buildProgram().commands.find((c) => c.name() === 'probe')!;
+  it('has --help with examples', async () => {
+    const probeCmd = (await buildProgram()).commands.find((c) => c.name() === 'probe')!;
     let help = '';
     probeCmd.configureOutput({ writeOut: (s) => { help += s; } });
     probeCmd.outputHelp();

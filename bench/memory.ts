@@ -1,0 +1,152 @@
+/**
+ * Where the gateway's memory goes (issue 6: ≤ 150 MB RSS at 1,000 tags × 10 Hz).
+ *   npm run build && ./node_modules/.bin/node bench/memory.ts [--seconds 60] [--tags 1000] [--rate 10]
+ *       [--v8 "--max-semi-space-size=2"] [--modules-only | --gateway-only]
+ * 1. Modules: each heavy module imported alone in a fresh Node process (compiled gateway code from dist/, so the
+ *    TypeScript stripper is not counted), after a full GC: RSS, the RSS it adds to a bare process, V8 heap used,
+ *    external (native buffers V8 knows of) and import time.
+ * 2. The gateway at tags × rate: the scale simulator in a child (gateway/bench/sim-child), real influxd and
+ *    mosquitto on loopback, and the gateway pipeline in a fresh process of its own — the full data path the bench
+ *    measures (one ModbusDevice per asset of 100 tags → FeatureProcessor → ONNX PCA via BatchScorer → AssetDetector
+ *    → TsdbWriter to InfluxDB + CloudUplink to MQTT), without the bench harness, the CLI or Node-RED. Prints its
+ *    memory every 10 s; the figure is RSS after --seconds. --v8 passes flags to that process only.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { packageRoot } from '../gateway/core/package-root.ts';
+import { startServers } from '../gateway/bench/peers.ts';
+
+const { values: args } = parseArgs({ options: {
+  seconds: { type: 'string', default: '60' },
+  tags: { type: 'string', default: '1000' },
+  rate: { type: 'string', default: '10' },
+  v8: { type: 'string', default: '' },
+  'modules-only': { type: 'boolean', default: false },
+  'gateway-only': { type: 'boolean', default: false },
+} });
+const node = process.execPath;
+const dist = (p: string) => pathToFileURL(join(packageRoot, 'dist', p)).href;
+const MB = 2 ** 20;
+
+interface Memory { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
+
+/** Runs `code` (an ES module body) in a fresh node; resolves with the JSON it printed on its last line. */
+function runFresh<T>(code: string, flags: string[] = []): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, ['--expose-gc', ...flags, '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      try { resolve(JSON.parse(last) as T); } catch { reject(new Error(`memory: child exited ${code} printing ${JSON.stringify(out.slice(-300))}`)); }
+    });
+  });
+}
+
+const MODULES: [label: string, setup: string][] = [
+  ['(bare node)', ''],
+  ['node:sqlite', "await import('node:sqlite');"],
+  ['commander', "await import('commander');"],
+  ['mqtt', "await import('mqtt');"],
+  ['influx', "await import('influx');"],
+  ['modbus-serial', "await import('modbus-serial');"],
+  ['fastify', "await import('fastify');"],
+  ['onnxruntime-node', "await import('onnxruntime-node');"],
+  ['onnxruntime-node + 1 PCA session', `const m = await import('${dist('gateway/models/index.js')}');
+    const X = Float64Array.from({ length: 200 * 20 }, (_, i) => Math.sin(i * 1.3) + (i % 7));
+    globalThis.keep = await m.OnnxScorer.create(m.toOnnx(await m.fitModel('pca', X, 200, 20)));`],
+  ['node-opcua', "await import('node-opcua');"],
+  ['node-red', "await import('node-red');"],
+  ['gateway: acquisition/modbus', `await import('${dist('gateway/acquisition/modbus/index.js')}');`],
+  ['gateway: acquisition/opcua', `await import('${dist('gateway/acquisition/opcua/index.js')}');`],
+  ['gateway: models', `await import('${dist('gateway/models/index.js')}');`],
+  ['gateway: outputs/store-and-forward', `await import('${dist('gateway/outputs/store-and-forward.js')}');`],
+  ['gateway: api/app', `await import('${dist('gateway/api/app.js')}');`],
+  ['gateway: runtime/gateway', `await import('${dist('gateway/runtime/gateway.js')}');`],
+  ['gateway: bench/pipeline', `await import('${dist('gateway/bench/pipeline.js')}');`],
+  ['gateway: host/nodered', `await import('${dist('gateway/host/nodered.js')}');`],
+  ['CLI: cli/main (program built)', `const m = await import('${dist('gateway/cli/main.js')}'); globalThis.keep = m.buildProgram();`],
+];
+
+async function modules(): Promise<void> {
+  console.log('| module (imported alone, fresh node, after gc) | RSS MB | + RSS vs bare | heap used MB | external MB | import ms |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  let bare = 0;
+  for (const [label, setup] of MODULES) {
+    const m = await runFresh<Memory & { ms: number }>(`const t = performance.now(); ${setup}
+      const ms = performance.now() - t; globalThis.gc(); globalThis.gc();
+      console.log(JSON.stringify({ ...process.memoryUsage(), ms }));`);
+    if (label === '(bare node)') bare = m.rss;
+    console.log(`| ${label} | ${(m.rss / MB).toFixed(1)} | ${((m.rss - bare) / MB).toFixed(1)} | ${(m.heapUsed / MB).toFixed(1)} | ${(m.external / MB).toFixed(1)} | ${Math.round(m.ms)} |`);
+  }
+}
+
+/** The gateway process: the bench pipeline alone, printing `MEM {…}` every 10 s and `READY` once scoring. */
+const GATEWAY_CHILD = `
+const { BenchPipeline } = await import('${dist('gateway/bench/pipeline.js')}');
+const o = JSON.parse(process.env.TELLTALE_MEMORY_PIPELINE);
+const pipe = new BenchPipeline(o);
+await pipe.start();
+const t0 = Date.now();
+let v0 = 0;
+setInterval(() => {
+  const c = pipe.counters;
+  c.ages.length = 0; // the bench keeps data ages for percentiles; not the gateway's memory
+  const s = process.memoryUsage();
+  console.log('MEM ' + JSON.stringify({ t: (Date.now() - t0) / 1000, ...s, valuesPerS: (c.values - v0) / 10, ready: pipe.ready,
+    queued: pipe.outputs.tsdb.metrics().pointsQueued, errors: c.errors.slice(0, 2), handles: process.getActiveResourcesInfo().length }));
+  v0 = c.values;
+}, 10_000);
+process.on('SIGTERM', () => { void pipe.stop().then(() => process.exit(0)); });
+`;
+
+async function gateway(): Promise<void> {
+  const tags = Number(args.tags);
+  const rate = Number(args.rate);
+  const seconds = Number(args.seconds);
+  const tagsPerAsset = 100;
+  const assets = Math.max(1, Math.round(tags / tagsPerAsset));
+  const { startSimulatorChild } = await import(dist('gateway/bench/peers.js')) as typeof import('../gateway/bench/peers.ts');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { influxd, mosquitto } = await startServers();
+  const sim = await startSimulatorChild({ assets, tagsPerAsset, rate });
+  const dataDir = mkdtempSync(join(tmpdir(), 'telltale-memory-'));
+  const opts = { assets, tagsPerAsset, rate, simPort: sim.port, influxUrl: influxd.url, mqttUrl: mosquitto.url, dataDir, window: Math.max(2, Math.round(rate / 2)), warmupWindows: 10 };
+  const flags = args.v8.split(/\s+/).filter(Boolean);
+  console.log(`\ngateway pipeline at ${tags} tags × ${rate} Hz (${assets} assets), node ${flags.join(' ') || '(default V8 flags)'}; load average ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  console.log('| t s | RSS MB | heap used MB | heap total MB | external MB | arrayBuffers MB | values/s | handles |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  const child = spawn(node, [...flags, '--input-type=module', '-e', GATEWAY_CHILD], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TELLTALE_MEMORY_PIPELINE: JSON.stringify(opts) } });
+  let last: (Memory & { t: number }) | undefined;
+  let buf = '';
+  const done = new Promise<void>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.startsWith('MEM ')) { console.log(line); continue; }
+        const m = JSON.parse(line.slice(4)) as Memory & { t: number; valuesPerS: number; handles: number; errors: string[] };
+        last = m;
+        console.log(`| ${Math.round(m.t)} | ${(m.rss / MB).toFixed(1)} | ${(m.heapUsed / MB).toFixed(1)} | ${(m.heapTotal / MB).toFixed(1)} | ${(m.external / MB).toFixed(1)} | ${(m.arrayBuffers / MB).toFixed(1)} | ${Math.round(m.valuesPerS)} | ${m.handles}${m.errors.length ? ` errors: ${m.errors.join('; ')}` : ''} |`);
+        if (m.t >= seconds - 1) resolve();
+      }
+    });
+    child.once('exit', (code) => { console.log(`gateway child exited (${code})`); resolve(); });
+  });
+  await done;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.exitCode === null ? child.once('exit', r) : r(undefined));
+  await sim.close();
+  await Promise.allSettled([influxd.dispose(), mosquitto.dispose()]);
+  rmSync(dataDir, { recursive: true, force: true });
+  if (last) console.log(`gateway RSS after ${Math.round(last.t)} s: ${(last.rss / MB).toFixed(1)} MB (heap used ${(last.heapUsed / MB).toFixed(1)} MB)`);
+}
+
+console.log(`node ${process.version}; load average ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()}`);
+if (!args['gateway-only']) await modules();
+if (!args['modules-only']) await gateway();
