@@ -1,8 +1,13 @@
 /** Asset detail: one asset's tags, features, score against threshold with its alerts, and drift of its score. */
 import type { Dashboard } from '@grafana/schema';
-import { alertAnnotations, assetVariable, dashboardBase, influxql, table, timeseries } from './panels.ts';
+import { alertAnnotations, assetVariable, dashboardBase, influxql, stripAggregatePrefix, table, timeseries } from './panels.ts';
 
 const ASSET = `"asset" =~ /^$asset$/`;
+/**
+ * The tag fields of a `samples` point: every field but the `_good`/`_bad` counts (the only ones starting with `_`
+ * apart from escaped tag names, `_t.<name>`; see gateway/outputs/influx/sample-points.ts). String fields have no mean.
+ */
+const TAG_FIELDS = '/^([^_]|_t\\.)/';
 
 export const assetDetail = {
   ...dashboardBase('telltale-asset', 'Telltale — asset detail', 'One asset: raw tags, features, anomaly score vs threshold, alerts, drift'),
@@ -16,8 +21,9 @@ export const assetDetail = {
     }),
     timeseries({
       id: 2, title: 'Tags', at: [0, 8, 12, 9],
-      description: 'Raw readings per tag (good and bad quality; bad ones carry no value)',
-      targets: [influxql('A', `SELECT mean("value") FROM "samples" WHERE ${ASSET} AND $timeFilter GROUP BY time($__interval), "tag" fill(null)`, 'time_series', '$tag_tag')],
+      description: 'Raw readings per tag (numbers; booleans as 1/0), one line per tag and device; bad reads leave gaps',
+      targets: [influxql('A', `SELECT mean(${TAG_FIELDS}) FROM "samples" WHERE ${ASSET} AND $timeFilter GROUP BY time($__interval), "device" fill(null)`, 'time_series', '$col ($tag_device)')],
+      transformations: [stripAggregatePrefix()],
     }),
     timeseries({
       id: 3, title: 'Features', at: [12, 8, 12, 9],
@@ -35,7 +41,7 @@ export const assetDetail = {
     }),
     table({
       id: 5, title: 'Bad-quality readings', at: [12, 17, 12, 8],
-      targets: [influxql('A', `SELECT count("reason") AS "bad reads", last("reason") AS "last reason" FROM "samples" WHERE ${ASSET} AND "quality" = 'bad' AND $timeFilter GROUP BY "tag", "device"`, 'table')],
+      targets: [influxql('A', `SELECT count("reason") AS "bad reads", last("reason") AS "last reason" FROM "sample_quality" WHERE ${ASSET} AND "quality" = 'bad' AND $timeFilter GROUP BY "tag", "device"`, 'table')],
     }),
     table({
       id: 6, title: 'Alerts', at: [0, 25, 24, 8],

@@ -8,8 +8,8 @@ export const fleetOverview = {
   panels: [
     stat({
       id: 1, title: 'Assets reporting', at: [0, 0, 6, 4],
-      description: 'Assets with at least one stored sample in the time range',
-      targets: [influxql('A', 'SELECT count(*) FROM (SELECT last("value") FROM "samples" WHERE $timeFilter GROUP BY "asset")')],
+      description: 'Assets with at least one stored sample batch (device poll) in the time range',
+      targets: [influxql('A', 'SELECT count(*) FROM (SELECT last("_good") FROM "samples" WHERE $timeFilter GROUP BY "asset")')],
       options: { colorMode: 'none' },
     }),
     stat({
@@ -25,7 +25,7 @@ export const fleetOverview = {
     stat({
       id: 4, title: 'Bad-quality readings', at: [18, 0, 6, 4],
       description: 'Tag reads that came back bad (timeouts, Modbus exceptions, OPC UA bad status)',
-      targets: [influxql('A', `SELECT count("reason") FROM "samples" WHERE "quality" = 'bad' AND $timeFilter`)],
+      targets: [influxql('A', `SELECT count("reason") FROM "sample_quality" WHERE "quality" = 'bad' AND $timeFilter`)],
       thresholds: [{ color: 'green', value: null }, { color: 'orange', value: 1 }],
     }),
     table({

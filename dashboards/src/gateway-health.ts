@@ -35,11 +35,11 @@ export const gatewayHealth = {
     latest(3, 'Inference p99', 'inference_ms_p99', 12, { unit: 'ms' }),
     latest(4, 'Memory (RSS)', 'rss_bytes', 18, { unit: 'bytes' }),
     timeseries({
-      id: 5, title: 'Stored readings and bad readings per interval', at: [0, 4, 12, 8],
-      description: 'Counted from the samples measurement itself, so it works without any health messages',
+      id: 5, title: 'Stored readings/s, good and bad, per device', at: [0, 4, 12, 8],
+      description: 'From the _good/_bad counts every stored sample batch carries, so it works without any health messages',
       targets: [
-        influxql('A', 'SELECT count("value") FROM "samples" WHERE $timeFilter GROUP BY time($__interval), "device" fill(0)', 'time_series', 'good $tag_device'),
-        influxql('B', `SELECT count("reason") FROM "samples" WHERE "quality" = 'bad' AND $timeFilter GROUP BY time($__interval), "device" fill(0)`, 'time_series', 'bad $tag_device'),
+        influxql('A', 'SELECT sum("_good") * 1000 / $__interval_ms FROM "samples" WHERE $timeFilter GROUP BY time($__interval), "device" fill(0)', 'time_series', 'good $tag_device'),
+        influxql('B', 'SELECT sum("_bad") * 1000 / $__interval_ms FROM "samples" WHERE $timeFilter GROUP BY time($__interval), "device" fill(0)', 'time_series', 'bad $tag_device'),
       ],
     }),
     timeseries({

@@ -34,6 +34,8 @@ interface PanelSpec {
   options?: Record<string, unknown>;
   custom?: Record<string, unknown>;
   thresholds?: { color: string; value: number | null }[];
+  /** Grafana transformations applied to the query results, in order. */
+  transformations?: { id: string; options: Record<string, unknown> }[];
 }
 
 function panel(type: string, s: PanelSpec): Panel {
@@ -55,8 +57,12 @@ function panel(type: string, s: PanelSpec): Panel {
       overrides: [],
     },
     options: s.options ?? {},
+    ...(s.transformations ? { transformations: s.transformations } : {}),
   };
 }
+
+/** Renames `mean_<field>` columns (what `mean(*)` / `mean(/regex/)` return) to the field's own name. */
+export const stripAggregatePrefix = (fn = 'mean') => ({ id: 'renameByRegex', options: { regex: `^${fn}_(.*)$`, renamePattern: '$1' } });
 
 export const timeseries = (s: PanelSpec): Panel => panel('timeseries', s);
 export const stat = (s: PanelSpec): Panel => panel('stat', { ...s, options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background', ...s.options } });

@@ -34,6 +34,7 @@ function dashboardQueries(): NamedQuery[] {
 function substitute(q: string, from: number, to: number): string {
   return q
     .replaceAll('$timeFilter', `time >= ${from}ms and time <= ${to}ms`)
+    .replaceAll('$__interval_ms', '60000')
     .replaceAll('$__interval', '1m')
     .replaceAll('$asset', 'pump-1');
 }
@@ -94,6 +95,16 @@ describe('dashboard queries against InfluxDB', () => {
   it('finds the queries of every panel, annotation and variable', () => {
     expect(queries.length).toBeGreaterThanOrEqual(25);
     for (const q of queries) expect(q.query, q.name).toMatch(/^(SELECT|SHOW) /);
+  });
+
+  it('plots one line per tag in the asset tags panel, not the _good/_bad counts, and counts bad reads per tag', async () => {
+    const byName = (suffix: string) => queries.find((q) => q.name.endsWith(suffix))!.query;
+    const tags = await influxd.query(substitute(byName('asset detail / Tags / A'), from, to), DB);
+    expect(tags.results[0].series!.map((s) => s.columns.slice(1))).toEqual([['mean_motor_current', 'mean_running', 'mean_vibration_de']]);
+    const badReads = await influxd.query(substitute(byName('asset detail / Bad-quality readings / A'), from, to), DB);
+    const s = badReads.results[0].series!;
+    expect(s.map((x) => x.tags)).toEqual([{ device: 'plant', tag: 'flow' }]);
+    expect(s[0].values[0].slice(1)).toEqual([SPAN_MS / STEP_MS + 1, 'timeout after 1000 ms']);
   });
 
   it.each(queries)('$name returns rows', async ({ query }) => {
