@@ -32,6 +32,8 @@ export interface ApiDeps {
   uplink?: { status(): UplinkStatus };
   /** Metrics registry; a new one over registry/tsdb/uplink by default (exposed as app.metrics). */
   metrics?: GatewayMetrics;
+  /** Serve HTTPS with this PEM certificate and key. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 declare module 'fastify' {
@@ -42,10 +44,17 @@ declare module 'fastify' {
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
   const startedAt = deps.startedAt ?? Date.now();
-  const app = Fastify({ logger: deps.logger ?? false });
+  const app = (deps.https ? Fastify({ logger: deps.logger ?? false, https: deps.https }) : Fastify({ logger: deps.logger ?? false })) as unknown as FastifyInstance;
   const metrics = deps.metrics ?? new GatewayMetrics({ registry: deps.registry, tsdb: deps.tsdb, uplink: deps.uplink });
   app.decorate('metrics', metrics);
-  if (deps.models) deps.models.active.onLatency = (ms) => metrics.observeInference(ms);
+  if (deps.models) {
+    // Chained: the gateway's health sampler listens too.
+    const before = deps.models.active.onLatency;
+    deps.models.active.onLatency = (ms) => {
+      metrics.observeInference(ms);
+      before?.(ms);
+    };
+  }
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof ApiError) {

@@ -1,6 +1,7 @@
 /**
  * Environment overrides for secrets and endpoints, applied to the raw config before validation:
  *   TELLTALE_API_PORT, TELLTALE_EDITOR_PORT, TELLTALE_DATA_DIR,
+ *   TELLTALE_MODEL_PUBLIC_KEY (switches the model store on),
  *   TELLTALE_INFLUX_URL | _USERNAME | _PASSWORD, TELLTALE_MQTT_URL | _USERNAME | _PASSWORD (when tsdb / uplink are configured),
  *   TELLTALE_DEVICE_<ID>_HOST | _PORT (modbus-tcp), TELLTALE_DEVICE_<ID>_ENDPOINT | _USERNAME | _PASSWORD (opcua)
  * where <ID> is the device id upper-cased with every non-alphanumeric character replaced by `_`.
@@ -30,6 +31,7 @@ export const GATEWAY_ENV_VARS: ReadonlyArray<{ name: string; section: string; fi
   { name: 'TELLTALE_MQTT_URL', section: 'uplink', field: 'url', numeric: false, optional: true },
   { name: 'TELLTALE_MQTT_USERNAME', section: 'uplink', field: 'username', numeric: false, optional: true },
   { name: 'TELLTALE_MQTT_PASSWORD', section: 'uplink', field: 'password', numeric: false, optional: true },
+  { name: 'TELLTALE_MODEL_PUBLIC_KEY', section: 'models', field: 'publicKey', numeric: false },
 ];
 
 export const DEVICE_ENV_FIELDS: Readonly<Record<string, { field: string; protocols: readonly string[]; numeric: boolean }>> = {

@@ -14,11 +14,21 @@ export type DeviceConfig = Static<typeof DeviceConfig>;
 
 const NAME = '^[A-Za-z0-9_.-]+$';
 
+/** A PEM certificate and key for HTTPS. */
+const TlsFiles = (what: string) => Type.Object(
+  {
+    cert: Type.String({ minLength: 1, description: `PEM certificate (chain) file of the ${what}` }),
+    key: Type.String({ minLength: 1, description: `PEM private key file of the ${what}` }),
+  },
+  { additionalProperties: false, description: `Serve the ${what} over HTTPS with this certificate` },
+);
+
 export const GatewaySection = Type.Object(
   {
     id: Type.String({ minLength: 1, pattern: NAME, default: 'telltale-1', description: 'Name of this gateway in uplink topics and stored series' }),
     site: Type.String({ minLength: 1, pattern: NAME, default: 'site', description: 'Plant or site the gateway belongs to' }),
     dataDir: Type.String({ minLength: 1, default: './data', description: 'Node-RED user dir, flows, queues and models live here (env TELLTALE_DATA_DIR)' }),
+    healthIntervalS: Type.Number({ exclusiveMinimum: 0, default: 10, description: 'Seconds between the gateway\'s own health points (measurement `health`, component `gateway`) when `tsdb` is configured' }),
   },
   { additionalProperties: false, default: {}, description: 'Who this gateway is and where it keeps its files' },
 );
@@ -27,6 +37,7 @@ export const ApiSection = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', description: 'Interface the HTTP API listens on (0.0.0.0 for all)' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port of the HTTP API, /healthz (env TELLTALE_API_PORT; 0 picks a free port)' }),
+    tls: Type.Optional(TlsFiles('API')),
   },
   { additionalProperties: false, default: {}, description: 'The HTTP API (Fastify)' },
 );
@@ -38,16 +49,19 @@ export const EditorSection = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 1880, description: 'Port of the Node-RED editor (env TELLTALE_EDITOR_PORT)' }),
     flowFile: Type.Optional(Type.String({ description: 'Flows file; default <dataDir>/flows.json, seeded with the default flow' })),
     username: Type.Optional(Type.String({ minLength: 1, description: 'Editor login name (env TELLTALE_EDITOR_USER; default admin)' })),
-    tls: Type.Optional(Type.Object(
-      {
-        cert: Type.String({ minLength: 1, description: 'PEM certificate (chain) file of the editor' }),
-        key: Type.String({ minLength: 1, description: 'PEM private key file of the editor' }),
-      },
-      { additionalProperties: false, description: 'Serve the editor over HTTPS with this certificate' },
-    )),
+    tls: Type.Optional(TlsFiles('editor')),
     passwordHash: Type.Optional(Type.String({ pattern: '^\\$2[aby]\\$\\d{2}\\$[./A-Za-z0-9]{53}$', description: 'bcrypt hash of the editor password (env TELLTALE_EDITOR_PASSWORD_HASH, or TELLTALE_EDITOR_PASSWORD in clear); none: a random one is generated and printed once' })),
   },
   { additionalProperties: false, default: {}, description: 'The embedded Node-RED editor' },
+);
+
+export const ModelsSection = Type.Object(
+  {
+    publicKey: Type.String({ minLength: 1, description: 'PEM file of the Ed25519 public key model bundles must be signed with (env TELLTALE_MODEL_PUBLIC_KEY); the model store and /api/v1/models are on only with one' }),
+    shadowRows: Type.Optional(Type.Integer({ minimum: 1, description: 'Score this many rows with both models before promoting an activated version (default: activate at once)' })),
+    minAgreement: Type.Number({ minimum: 0, maximum: 1, default: 0.95, description: 'Share of shadow rows on which both models must make the same alarm decision for promotion' }),
+  },
+  { additionalProperties: false, description: 'Signed model store: versions, activation, shadow, rollback' },
 );
 
 export const GatewayConfig = Type.Object(
@@ -60,6 +74,7 @@ export const GatewayConfig = Type.Object(
     // Optional sections: without them the gateway keeps no local time series / sends nothing to the cloud.
     tsdb: Type.Optional({ ...TsdbConfig, description: 'Local time-series store (InfluxDB 1.x): raw samples, features, scores, alerts' }),
     uplink: Type.Optional({ ...UplinkConfig, description: 'MQTT 5 uplink of alerts and summaries to the cloud, through a durable outbox' }),
+    models: Type.Optional(ModelsSection),
   },
   { additionalProperties: false },
 );

@@ -7,6 +7,16 @@ import { packageRoot } from '../core/package-root.ts';
 import type { LatestState } from '../api/latest-state.ts';
 import type { GatewayModels } from '../models/lifecycle/gateway-models.ts';
 import type { DeviceRegistry } from '../runtime/registry.ts';
+import type { TsdbWriter } from '../outputs/influx/writer.ts';
+import type { CloudUplink } from '../uplink/cloud-uplink.ts';
+
+/** The InfluxDB writer and MQTT uplink gateway.yaml configures (`tsdb:`, `uplink:`), owned by the Gateway. */
+export interface GatewayOutputs {
+  tsdb?: TsdbWriter;
+  uplink?: CloudUplink;
+  /** The Gateway itself stores every device's raw samples in tsdb and counts them for the uplink's bandwidth. */
+  ownsSamples: boolean;
+}
 
 /** What our nodes read from RED.settings.telltale. */
 export interface TelltaleNodeSettings {
@@ -17,6 +27,8 @@ export interface TelltaleNodeSettings {
   latest?: LatestState;
   /** The gateway's model store: a telltale-model node with source "gateway" scores through its ActiveModel. */
   models?: GatewayModels;
+  /** influx-write with no URL and cloud-uplink with no broker use these. */
+  outputs?: GatewayOutputs;
 }
 
 export interface HostSettingsOptions {
@@ -25,6 +37,7 @@ export interface HostSettingsOptions {
   registry: DeviceRegistry;
   latest?: LatestState;
   models?: GatewayModels;
+  outputs?: GatewayOutputs;
   /** Node-RED adminAuth object (users, tokens); editor login arrives in a later issue — this is its hook. */
   adminAuth?: unknown;
   /** Secret that encrypts node credentials in flows_cred.json; Node-RED generates one when absent. */
@@ -39,6 +52,7 @@ export function hostSettings(opts: HostSettingsOptions): Record<string, unknown>
     pkiDir: join(opts.dataDir, 'pki'),
     ...(opts.latest ? { latest: opts.latest } : {}),
     ...(opts.models ? { models: opts.models } : {}),
+    ...(opts.outputs ? { outputs: opts.outputs } : {}),
   };
   return {
     userDir,
@@ -54,7 +68,9 @@ export function hostSettings(opts: HostSettingsOptions): Record<string, unknown>
     runtimeState: { enabled: false, ui: false },
     externalModules: {
       autoInstall: false,
-      palette: { allowInstall: false, allowUpdate: false, allowUpload: false },
+      // node-red-contrib-modbus registers modbus-read and friends, the type names of our own Modbus nodes: Node-RED
+      // would refuse one of the two (type_already_registered), so the gateway never loads it, wherever it is installed.
+      palette: { allowInstall: false, allowUpdate: false, allowUpload: false, denyList: ['node-red-contrib-modbus'] },
       modules: { allowInstall: false },
     },
     editorTheme: {

@@ -1,7 +1,14 @@
 /**
- * The running gateway: the device registry, the YAML-configured devices, the HTTP API and the embedded Node-RED.
- * Starts them in that order and stops them in reverse (Node-RED first, so flow-owned devices close with it).
+ * The running gateway: the store-and-forward outputs (InfluxDB, MQTT uplink), the model store, the HTTP API, the
+ * device registry with the YAML-configured devices, and the embedded Node-RED. Starts them in that order and stops
+ * them in reverse (Node-RED first, so flow-owned devices close with it; the outputs last, so nothing in flight is lost).
+ *
+ * With `tsdb:` the gateway itself stores every device's raw samples, its own health every `gateway.healthIntervalS`
+ * and the model audit trail; with `uplink:` it counts device bytes for the bandwidth meter and sends the audit trail
+ * upstream. Flows reach both through RED.settings.telltale.outputs (influx-write with no URL, cloud-uplink with no
+ * broker), so one set of credentials lives in gateway.yaml / the environment.
  */
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +18,9 @@ import type { GatewayModels } from '../models/lifecycle/gateway-models.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { Input } from '../core/pipeline.ts';
 import type { NodeRedHost } from '../host/nodered.ts';
+import type { GatewayOutputs } from '../host/settings.ts';
+import type { StoreAndForward } from '../outputs/store-and-forward.ts';
+import { HealthSampler } from './health.ts';
 import { createInput } from './devices.ts';
 import { DeviceRegistry } from './registry.ts';
 import { ListenError } from './listen-error.ts';
@@ -25,8 +35,10 @@ export interface GatewayOptions {
   adminAuth?: unknown;
   /** Node-RED console log level; default 'warn'. */
   nodeRedLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
-  /** Ed25519 public key (PEM file) model bundles must be signed with; default env TELLTALE_MODEL_PUBLIC_KEY. None: no model store. */
+  /** Ed25519 public key (PEM file) model bundles must be signed with; default config models.publicKey, then env TELLTALE_MODEL_PUBLIC_KEY. None: no model store. */
   modelPublicKey?: string;
+  /** Where output problems (InfluxDB down, broker refused) and audit lines go; default stderr / stdout. */
+  log?: (line: string) => void;
 }
 
 export class Gateway {
@@ -39,6 +51,11 @@ export class Gateway {
   readonly #devices: Input[] = [];
   #api?: FastifyInstance;
   #models?: GatewayModels;
+  #outputs?: StoreAndForward;
+  #sampleSubs = new Map<string, () => void>();
+  #unwatchRegistry?: () => void;
+  #health?: { sampler: HealthSampler; timer: NodeJS.Timeout };
+  #log: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
   #nodeRed?: NodeRedHost;
   #editorLogin?: string;
   #stopping?: Promise<void>;
@@ -52,7 +69,9 @@ export class Gateway {
   /** Starts everything; on a failure part-way, stops what did start and rethrows. */
   static async start(opts: GatewayOptions): Promise<Gateway> {
     const gw = new Gateway(opts.config, opts.registry ?? new DeviceRegistry());
+    if (opts.log) gw.#log = opts.log;
     try {
+      await gw.#startOutputs();
       await gw.#startApi(opts);
       await gw.#startDevices();
       if (opts.config.editor.enabled) await gw.#startNodeRed(opts);
@@ -65,7 +84,18 @@ export class Gateway {
 
   get apiUrl(): string | undefined {
     const addr = this.#api?.server.address() as AddressInfo | null | undefined;
-    return addr ? `http://${this.#config.api.host}:${addr.port}/` : undefined;
+    return addr ? `${this.#config.api.tls ? 'https' : 'http'}://${this.#config.api.host}:${addr.port}/` : undefined;
+  }
+
+  /** The InfluxDB writer and uplink of gateway.yaml's `tsdb:` / `uplink:` sections, when configured. */
+  get outputs(): GatewayOutputs | undefined {
+    const o = this.#outputs;
+    return o ? { ...(o.tsdb ? { tsdb: o.tsdb } : {}), ...(o.uplink ? { uplink: o.uplink } : {}), ownsSamples: true } : undefined;
+  }
+
+  /** One line per output: where it writes, or that it is not configured. */
+  describeOutputs(): string[] {
+    return this.#outputs?.describe() ?? ['tsdb, uplink: not configured in gateway.yaml (flows may still write through influx-write / cloud-uplink nodes with their own URLs)'];
   }
 
   get editorUrl(): string | undefined {
@@ -90,11 +120,82 @@ export class Gateway {
     return this.#models;
   }
 
+  async #startOutputs(): Promise<void> {
+    const { tsdb, uplink, gateway } = this.#config;
+    if (tsdb || uplink) {
+      // Loaded only when configured: a gateway without outputs does not pay for the influx and MQTT clients.
+      const { storeAndForward } = await import('../outputs/store-and-forward.ts');
+      let out: StoreAndForward;
+      try {
+        out = storeAndForward({ gateway: { id: gateway.id, site: gateway.site, dataDir: this.dataDir }, ...(tsdb ? { tsdb } : {}), ...(uplink ? { uplink } : {}) }, (err) => this.#log(`telltale outputs: ${err.message}`));
+      } catch (err) {
+        // A TLS file that cannot be read, a queue directory that cannot be created: the operator's to fix.
+        throw new ListenError((err as Error).message);
+      }
+      this.#outputs = out;
+      // Never waits for InfluxDB or the broker: both queue on disk until they answer.
+      out.start().catch((err: Error) => this.#log(`telltale outputs: ${err.message}`));
+      const accept = (b: Parameters<Parameters<Input['onSamples']>[0]>[0]) => {
+        out.uplink?.recordBatch(b);
+        out.tsdb?.write([{ kind: 'samples', batch: b }]).catch((err: Error) => this.#log(`telltale tsdb: ${err.message}`));
+      };
+      const follow = (id: string) => {
+        const input = this.registry.get(id);
+        if (input && !this.#sampleSubs.has(id)) this.#sampleSubs.set(id, input.onSamples(accept));
+      };
+      for (const input of this.registry.list()) follow(input.id);
+      this.#unwatchRegistry = this.registry.onChange((e) => {
+        if (e.type === 'registered') follow(e.id);
+        else {
+          this.#sampleSubs.get(e.id)?.();
+          this.#sampleSubs.delete(e.id);
+        }
+      });
+    }
+    const sampler = new HealthSampler({ statuses: () => this.registry.statuses(), uplink: () => this.#outputs?.uplink, tsdb: () => this.#outputs?.tsdb });
+    const timer = setInterval(() => {
+      const h = sampler.sample();
+      this.#outputs?.tsdb?.write([{ kind: 'health', ts: h.ts, metrics: h.metrics, component: h.component }]).catch((err: Error) => this.#log(`telltale tsdb: ${err.message}`));
+    }, gateway.healthIntervalS * 1000);
+    timer.unref();
+    this.#health = { sampler, timer };
+  }
+
   async #startApi(opts: GatewayOptions): Promise<void> {
-    const { host, port } = this.#config.api;
+    const { host, port, tls } = this.#config.api;
     const { openGatewayModels } = await import('../models/lifecycle/gateway-models.ts');
-    this.#models = await openGatewayModels({ dataDir: this.dataDir, ...(opts.modelPublicKey ? { publicKeyPath: opts.modelPublicKey } : {}) });
-    this.#api = buildApp({ registry: this.registry, startedAt: this.startedAt, isStopping: () => this.stopping, models: this.#models?.lifecycle, latest: this.latest });
+    const { tsdbAuditSink, uplinkAuditSink } = await import('../models/lifecycle/audit.ts');
+    const mc = this.#config.models;
+    const publicKeyPath = opts.modelPublicKey ?? mc?.publicKey;
+    const audit = [
+      ...(this.#outputs?.tsdb ? [tsdbAuditSink(this.#outputs.tsdb)] : []),
+      ...(this.#outputs?.uplink ? [uplinkAuditSink(this.#outputs.uplink)] : []),
+    ];
+    try {
+      this.#models = await openGatewayModels({
+        dataDir: this.dataDir,
+        ...(publicKeyPath ? { publicKeyPath: resolve(publicKeyPath) } : {}),
+        audit,
+        ...(mc?.shadowRows ? { shadow: { rows: mc.shadowRows, minAgreement: mc.minAgreement } } : {}),
+        onError: (err) => this.#log(`telltale models: ${err.message}`),
+        ...(opts.log ? { log: opts.log } : {}),
+      });
+    } catch (err) {
+      // An unreadable or malformed key file: name the setting it came from.
+      const from = opts.modelPublicKey ? 'model public key' : 'models.publicKey (or TELLTALE_MODEL_PUBLIC_KEY)';
+      throw new ListenError(`${from}: ${(err as Error).message}`);
+    }
+    if (this.#models && this.#health) {
+      const sampler = this.#health.sampler;
+      this.#models.lifecycle.active.onLatency = (ms) => sampler.observeInference(ms);
+    }
+    const https = tls ? { cert: readTls(tls.cert, 'api.tls.cert'), key: readTls(tls.key, 'api.tls.key') } : undefined;
+    this.#api = buildApp({
+      registry: this.registry, startedAt: this.startedAt, isStopping: () => this.stopping, models: this.#models?.lifecycle, latest: this.latest,
+      ...(this.#outputs?.tsdb ? { tsdb: this.#outputs.tsdb } : {}),
+      ...(this.#outputs?.uplink ? { uplink: this.#outputs.uplink } : {}),
+      ...(https ? { https } : {}),
+    });
     try {
       await this.#api.listen({ host, port });
     } catch (err) {
@@ -131,6 +232,7 @@ export class Gateway {
       registry: this.registry,
       latest: this.latest,
       ...(this.#models ? { models: this.#models } : {}),
+      ...(this.outputs ? { outputs: this.outputs } : {}),
       logLevel: opts.nodeRedLogLevel ?? 'warn',
       ...(flowFile === undefined ? {} : { flowFile: resolve(flowFile) }),
       ...(opts.seedFlow === undefined ? {} : { seedFlow: opts.seedFlow }),
@@ -157,7 +259,25 @@ export class Gateway {
       }
       if (this.#api) await attempt('API', () => this.#api!.close());
       if (this.#models) await attempt('models', () => this.#models!.close());
+      if (this.#health) {
+        clearInterval(this.#health.timer);
+        this.#health.sampler.close();
+      }
+      this.#unwatchRegistry?.();
+      for (const unsubscribe of this.#sampleSubs.values()) unsubscribe();
+      this.#sampleSubs.clear();
+      // Last: everything that could still write has stopped; what is not acknowledged stays in the disk queues.
+      if (this.#outputs) await attempt('outputs', () => this.#outputs!.stop());
       if (problems.length) throw new Error(`gateway stopped with problems:\n  ${problems.join('\n  ')}`);
     })());
+  }
+}
+
+/** Reads a PEM file named by the config; the error names the field and the file. */
+function readTls(path: string, field: string): Buffer {
+  try {
+    return readFileSync(resolve(path));
+  } catch (err) {
+    throw new ListenError(`${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }

@@ -65,6 +65,7 @@ export async function runGateway(opts: RunOptions): Promise<Gateway> {
     `  API:          ${gw.apiUrl}healthz`,
     ...(gw.editorUrl ? [`  Flow editor:  ${gw.editorUrl}`, `  ${gw.editorLogin ?? 'Editor login: set by the caller'}`, `  Flow file:    ${gw.flowFile}`] : ['  Flow editor:  disabled']),
     `  Data dir:     ${gw.dataDir}`,
+    ...gw.describeOutputs().map((l) => `  ${l}`),
     ...(opts.banner?.(gw) ?? []),
     'Press Ctrl+C to stop.',
   ];

@@ -58,7 +58,7 @@ export function simulatorGatewayConfig(plant: Plant, map: RegisterMap, at: Simul
     throw new Error(`gatewayConfig: protocols must name exactly one of modbus, opcua (got ${JSON.stringify(opts.protocols)}); both serve the same tags, which one config cannot hold twice`);
   }
   return {
-    gateway: { id: 'telltale-1', site: 'simulated-plant', dataDir: './data' },
+    gateway: { id: 'telltale-1', site: 'simulated-plant', dataDir: './data', healthIntervalS: 10 },
     api: { host: '127.0.0.1', port: 8080 },
     editor: { enabled: true, host: '127.0.0.1', port: 1880 },
     buses: [],

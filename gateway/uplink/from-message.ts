@@ -16,7 +16,12 @@ export type ForwardTags = ReadonlySet<string>;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function routeToUplink(uplink: CloudUplink, payload: unknown, forward?: ForwardTags): Routed {
+export interface RouteOptions {
+  /** Count a sample batch's bytes for the bandwidth meter (default true; false where the gateway counts them already). */
+  countBatches?: boolean;
+}
+
+export function routeToUplink(uplink: CloudUplink, payload: unknown, forward?: ForwardTags, opts: RouteOptions = {}): Routed {
   if (!isObj(payload)) throw new Error(`uplink: payload must be an object, got ${payload === null ? 'null' : typeof payload}`);
   const p = payload;
   if (typeof p.asset !== 'string') throw new Error(`uplink: payload.asset must be a string, got ${JSON.stringify(p.asset) ?? 'undefined'}`);
@@ -27,7 +32,7 @@ export function routeToUplink(uplink: CloudUplink, payload: unknown, forward?: F
     return 'alert';
   }
   if (isObj(p.values)) {
-    uplink.recordBatch(p as unknown as SampleBatch);
+    if (opts.countBatches !== false) uplink.recordBatch(p as unknown as SampleBatch);
     if (!forward || forward.size === 0) return 'counted';
     const picked: Record<string, unknown> = {};
     for (const [tag, v] of Object.entries(p.values)) if (forward.has(tag) || forward.has(`${p.asset}/${tag}`)) picked[tag] = v;

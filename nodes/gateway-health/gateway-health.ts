@@ -1,11 +1,12 @@
 /**
  * gateway-health: every `intervalS` seconds (and on any input) sends msg.payload = { component, ts, metrics } —
- * device counters from the gateway's registry, memory and event-loop lag — which influx-write stores in the
+ * device counters from the gateway's registry, memory and event-loop lag, and the outbox, bandwidth and InfluxDB
+ * queue of the gateway's own outputs when gateway.yaml configures them — which influx-write stores in the
  * `health` measurement the gateway-health dashboard reads.
  */
 import { telltaleSettings } from '../shared/settings.ts';
 import type { NodeAPI, NodeDef, RedNode } from '../shared/red.ts';
-import { HealthSampler, type HealthMessage } from './health-sampler.ts';
+import { HealthSampler, type HealthMessage } from '../../gateway/runtime/health.ts';
 
 export const DEFAULT_INTERVAL_S = 10;
 
@@ -34,8 +35,13 @@ export default function (RED: NodeAPI): void {
       node.error(err);
       return;
     }
-    const { registry } = telltaleSettings(RED);
-    const sampler = new HealthSampler({ statuses: () => registry.statuses(), component: typeof def.component === 'string' ? def.component : '' });
+    const { registry, outputs } = telltaleSettings(RED);
+    const sampler = new HealthSampler({
+      statuses: () => registry.statuses(),
+      component: typeof def.component === 'string' ? def.component : '',
+      uplink: () => outputs?.uplink,
+      tsdb: () => outputs?.tsdb,
+    });
     const emit = (): void => {
       const payload = sampler.sample();
       // Red when a device is down: the dot then says what the dashboard's reconnect panel will show.

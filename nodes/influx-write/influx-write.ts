@@ -1,11 +1,15 @@
 /**
  * influx-write: writes what the flow produces (sample batches, features, scores, alerts, health) to InfluxDB 1.x
  * through the core TsdbWriter: batched, with a disk queue that keeps writes while InfluxDB is down.
+ * Target "url": a writer of its own. Target "gateway": the gateway's writer of gateway.yaml's `tsdb:` section, which
+ * already stores every device's raw samples, so sample batches arriving here are not written twice.
  */
 import { join } from 'node:path';
 import { TsdbWriter, resolveTsdbConfig, toTsdbRecords, type TsdbMetrics } from '../../gateway/outputs/influx/index.ts';
 import type { NodeAPI, NodeDef, NodeStatus, RedNode } from '../shared/red.ts';
 import { identityOf, queueDir } from '../cloud-uplink/identity.ts';
+import { telltaleSettings } from '../shared/settings.ts';
+import type { TsdbRecord } from '../../gateway/outputs/influx/records.ts';
 
 const STATUS_EVERY_MS = 1000;
 
@@ -18,6 +22,11 @@ export default function (RED: NodeAPI): void {
   function InfluxWriteNode(this: RedNode, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const where = `influx-write "${def.name || def.id}"`;
+    if (def.target === 'gateway') {
+      gatewayTarget(RED, node, where);
+      return;
+    }
     let writer: TsdbWriter;
     try {
       const { site, gateway } = identityOf(RED, def);
@@ -29,7 +38,7 @@ export default function (RED: NodeAPI): void {
           ...(node.credentials?.password ? { password: node.credentials.password } : {}),
           ...(def.batchSize ? { batchSize: Number(def.batchSize) } : {}),
           ...(def.flushIntervalMs ? { flushIntervalMs: Number(def.flushIntervalMs) } : {}),
-        }, `influx-write "${def.name || def.id}"`),
+        }, where),
         site,
         gateway,
         queuePath: join(queueDir(RED), `influx-${def.id}.sqlite`),
@@ -54,6 +63,33 @@ export default function (RED: NodeAPI): void {
     node.on('close', (_removed, done) => {
       clearInterval(timer);
       writer.close().catch((err: Error) => node.error(err)).finally(done);
+    });
+  }
+  /** Writes through the gateway's own TsdbWriter; the gateway owns (and closes) it. */
+  function gatewayTarget(RED: NodeAPI, node: RedNode, where: string): void {
+    const outputs = telltaleSettings(RED).outputs;
+    const writer = outputs?.tsdb;
+    if (!writer) {
+      node.status({ fill: 'red', shape: 'ring', text: 'gateway has no tsdb' });
+      const problem = `${where}: target "gateway" needs a tsdb: section in gateway.yaml (or env TELLTALE_INFLUX_URL with one); choose target "url" to write to a URL of this node's own`;
+      node.error(problem);
+      node.on('input', (_msg, _send, done) => done(new Error(problem)));
+      return;
+    }
+    const show = () => node.status({ ...tsdbDot(writer.metrics()), text: `gateway: ${tsdbDot(writer.metrics()).text}` });
+    show();
+    const timer = setInterval(show, STATUS_EVERY_MS);
+    const skip = (r: TsdbRecord) => outputs.ownsSamples && r.kind === 'samples';
+    node.on('input', (msg, _send, done) => {
+      try {
+        writer.write(toTsdbRecords(msg.payload).filter((r) => !skip(r))).then(() => done(), done);
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+    node.on('close', (_removed, done) => {
+      clearInterval(timer);
+      done();
     });
   }
   RED.nodes.registerType('influx-write', InfluxWriteNode, { credentials: { user: { type: 'text' }, password: { type: 'password' } } });

@@ -9,7 +9,7 @@ import type { LoadedModel } from './model.ts';
 
 const sameNames = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((n, i) => n === b[i]);
 
-export function gatewayModel(models: GatewayModels | undefined, where: string, log: (msg: string) => void, warn: (msg: string) => void): LoadedModel {
+export function gatewayModel(models: GatewayModels | undefined, where: string, log: (msg: string) => void, warn: (msg: string) => void, consumer = where): LoadedModel {
   if (!models) {
     throw new Error(`${where}: source "gateway" needs the gateway's model store, and there is none ` +
       '(run under `telltale run` with TELLTALE_MODEL_PUBLIC_KEY set, or choose source "path")');
@@ -21,6 +21,8 @@ export function gatewayModel(models: GatewayModels | undefined, where: string, l
       `(API POST /api/v1/models, or drop it in ${models.dropDir}), then redeploy`);
   }
   log(`${where}: scoring through the gateway's active model ${deployed.id}, ${deployed.inputNames.length} inputs, threshold ${deployed.threshold}`);
+  // From now on the store refuses a bundle whose inputs differ from the ones this flow feeds.
+  const release = models.requireInputs(consumer, { asset: where, inputs: deployed.inputNames, by: `the flow feeds to ${where} (change the flow's features and redeploy first)` });
   let checked: ModelSlot = deployed;
   let mismatch: string | undefined;
   return {
@@ -42,5 +44,6 @@ export function gatewayModel(models: GatewayModels | undefined, where: string, l
     inputNames: deployed.inputNames,
     threshold: deployed.threshold,
     source: `gateway:${deployed.id}`,
+    release,
   };
 }

@@ -27,6 +27,8 @@ export interface LoadedModel {
   /** The variant's calibrated threshold from the manifest (undefined for a bare .onnx). */
   threshold: number | undefined;
   source: string;
+  /** Withdraws what the node claimed from the gateway's store (source "gateway"). */
+  release?: () => void;
 }
 
 export interface TelltaleModelNode extends RedNode {
@@ -56,7 +58,11 @@ export default function (RED: NodeAPI): void {
     let loaded: LoadedModel | undefined;
     let closed = false;
     node.model = (async () => {
-      if (fromGateway) return gatewayModel(RED.settings.telltale?.models, where, (m) => node.log(m), (m) => node.warn(m));
+      if (fromGateway) {
+        const model = gatewayModel(RED.settings.telltale?.models, where, (m) => node.log(m), (m) => node.warn(m), node.id);
+        loaded = model;
+        return model;
+      }
       if (path === '') throw new Error(`${where}: no model path set (a bundle directory, a *.manifest.json or a .onnx file)`);
       const maxBatch = num(def.maxBatch, 256);
       const maxWaitMs = num(def.maxWaitMs, 2);
@@ -90,6 +96,7 @@ export default function (RED: NodeAPI): void {
       const m = loaded;
       loaded = undefined;
       if (!m) return done();
+      m.release?.();
       if (!m.opened) return done(); // the gateway's store owns its sessions
       (m.batch as BatchScorer).close();
       m.opened.scorer.dispose().catch((err: Error) => node.error(err)).finally(done);

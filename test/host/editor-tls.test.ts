@@ -1,23 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeRed, type NodeRedHost } from '../../gateway/host/nodered.ts';
 import { editorLogin } from '../../gateway/host/security.ts';
 import { DeviceRegistry } from '../../gateway/runtime/registry.ts';
+import { httpsGet } from '../support/https.ts';
 
-/** GET over HTTPS trusting only the test's own certificate. */
-function get(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { ca }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject).end();
-  });
-}
+const get = (url: string, ca: Buffer) => httpsGet(url, ca);
 
 describe('startNodeRed with editor TLS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'telltale-editor-tls-'));

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { ModelLifecycle, ShadowPolicy } from './store.ts';
 import type { AuditSink } from './audit.ts';
+import type { InputExpectation } from './signing.ts';
 
 export interface GatewayModelsOptions {
   dataDir: string;
@@ -23,6 +24,12 @@ export interface GatewayModelsOptions {
 export interface GatewayModels {
   lifecycle: ModelLifecycle;
   dropDir: string;
+  /**
+   * A flow that scores through the store says which inputs it feeds (its asset and feature names): from then on a
+   * bundle with other inputs is refused (`inputs-mismatch`) at upload and activation, and the current model stays.
+   * Returns the function that withdraws the claim (on redeploy/close).
+   */
+  requireInputs(consumer: string, expectation: InputExpectation): () => void;
   close(): Promise<void>;
 }
 
@@ -35,7 +42,10 @@ export async function openGatewayModels(opts: GatewayModelsOptions, env: NodeJS.
   const dir = join(opts.dataDir, 'models');
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const audit = [...(opts.audit ?? []), (e: { message: string }) => log(`model ${e.message}`)];
-  const lifecycle = new ModelLifecycle({ dir, publicKey, audit, shadow: opts.shadow, onError: opts.onError });
+  const claims = new Map<string, InputExpectation>();
+  // Every consumer was deployed against the same active model, so the first claim speaks for all of them.
+  const expectInputs = () => claims.values().next().value;
+  const lifecycle = new ModelLifecycle({ dir, publicKey, audit, expectInputs, shadow: opts.shadow, onError: opts.onError });
   await lifecycle.open();
   const dropDir = join(dir, 'drop');
   const watcher = opts.watchDrop === false ? undefined : new DropWatcher({ dir: dropDir, lifecycle });
@@ -43,6 +53,13 @@ export async function openGatewayModels(opts: GatewayModelsOptions, env: NodeJS.
   return {
     lifecycle,
     dropDir,
+    requireInputs: (consumer, expectation) => {
+      const claim = { asset: expectation.asset, inputs: [...expectation.inputs] };
+      claims.set(consumer, claim);
+      return () => {
+        if (claims.get(consumer) === claim) claims.delete(consumer);
+      };
+    },
     close: async () => {
       await watcher?.stop();
       await lifecycle.close();

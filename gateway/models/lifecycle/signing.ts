@@ -92,6 +92,8 @@ export async function signBundle(dirOrManifest: string, privateKey: KeyObject): 
 export interface InputExpectation {
   asset: string;
   inputs: readonly string[];
+  /** Who needs these inputs, for the message (default: the asset). */
+  by?: string;
 }
 
 /** Reads and checks a bundle: hashes (readModelBundle), signature, then inputs. Throws ModelRefusedError. */
@@ -119,7 +121,7 @@ export function checkInputs(m: ModelManifest, expect: InputExpectation): void {
   const detail = missing.length || extra.length
     ? `${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown ${extra.join(', ')}` : ''}`
     : `same names in another order (model: ${got.join(', ')})`;
-  throw new ModelRefusedError('inputs-mismatch', `model ${m.name} v${m.version}: its inputs do not match the features of asset "${expect.asset}": ${detail}`);
+  throw new ModelRefusedError('inputs-mismatch', `model ${m.name} v${m.version}: its inputs do not match the features ${expect.by ?? `of asset "${expect.asset}"`}: ${detail}`);
 }
 
 async function readBundleOrRefuse(dirOrManifest: string): Promise<ModelBundle> {

@@ -41,7 +41,8 @@ describe('telltale-model source "gateway"', () => {
     v2 = await lifecycle.install(await bundle(root, 'pump', { version: '2', privateKey: k.privateKey, seed: 8 }));
     other = await lifecycle.install(await bundle(root, 'press', { version: '1', privateKey: k.privateKey, names: ['press.force', 'press.stroke', 'press.oil'] }));
     await lifecycle.activate(v1, { shadow: false });
-    const models: GatewayModels = { lifecycle, dropDir: join(root, 'store', 'drop'), close: () => lifecycle.close() };
+    // The store's own input check is covered in test/models/lifecycle: here the per-window guard is what is tested.
+    const models: GatewayModels = { lifecycle, dropDir: join(root, 'store', 'drop'), requireInputs: () => () => undefined, close: () => lifecycle.close() };
     helper.init(require.resolve('node-red'), { telltale: { registry: new DeviceRegistry(), pkiDir: join(root, 'pki'), latest, models } });
     await helper.startServer();
   });
