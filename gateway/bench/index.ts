@@ -8,6 +8,8 @@ import { runStep } from './step.ts';
 import type { BenchReport, StepSpec } from './report.ts';
 
 export { runComponents, formatComponents, COMPONENT_SCRIPTS, type ComponentRun } from './components.ts';
+export { runPeerBench, formatPeerTable, telltaleValuesPerCpuS, type PeerBenchOptions, type PeerBenchReport, type PeerComparison } from './peer-bench.ts';
+export { runPeerStep, type PeerStepResult, type PeerVariant } from './peer-nodered.ts';
 export { formatTable, parseSteps, type BenchReport, type StepResult, type StepSpec } from './report.ts';
 
 export interface BenchOptions {
