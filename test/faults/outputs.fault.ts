@@ -3,15 +3,17 @@
  * the gateway stand-in (fixtures/gateway-driver.ts) in its own process: broker stopped and restarted, gateway
  * kill -9 mid-stream and restarted on the same data dir, influxd kill -9 and restarted, (disk-full on the
  * outbox: see BENCHMARKS.md, Fault injection). Counts are checked: after dedupe by id, every alert produced reached the broker.
+ * The gateway kill -9 case also runs through the real `telltale start` (flow → gateway uplink outbox): gateway.fault.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.ts';
 import { startInfluxd, type Influxd } from '../support/influxd.ts';
 import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
+import { connectAlertReceiver } from './fixtures/alert-receiver.ts';
 import { KIND_RP } from '../../gateway/outputs/influx/schema-setup.ts';
 
 const node = join(process.cwd(), 'node_modules/.bin/node');
@@ -40,12 +42,7 @@ describe('store-and-forward under faults', () => {
   beforeAll(async () => {
     [broker, influx] = await Promise.all([startMosquitto({ persistence: true }), startInfluxd()]);
     dir = mkdtempSync(join(tmpdir(), 'telltale-faults-'));
-    // A persistent MQTT 5 session, so the receiver misses nothing across the broker restart.
-    rx = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'rx-faults', clean: false, reconnectPeriod: 200, properties: { sessionExpiryInterval: 3600 } });
-    rx.on('message', (topic, payload) => {
-      if (topic.endsWith('/alerts')) alertIds.push((JSON.parse(payload.toString()) as { alert: { id: string } }).alert.id);
-    });
-    await rx.subscribeAsync('telltale/#', { qos: 1 });
+    rx = await connectAlertReceiver(broker.url, 'rx-faults', (id) => alertIds.push(id));
   });
   afterAll(async () => {
     await Promise.all(running.map((p) => p.stop()));
