@@ -8,20 +8,23 @@
  * 0..M without a gap after dedupe by id, run "b" flows, samples keep reaching InfluxDB, RSS stays near the first run's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { MqttClient } from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.ts';
 import { startInfluxd, type Influxd } from '../support/influxd.ts';
-import { freePort, waitForPort } from '../support/ports.ts';
+import { freePort } from '../support/ports.ts';
 import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
 import { connectAlertReceiver } from './fixtures/alert-receiver.ts';
 import { KIND_RP } from '../../gateway/outputs/influx/schema-setup.ts';
 
 const node = join(process.cwd(), 'node_modules/.bin/node');
+// The gateway as shipped (bin/telltale.js → dist/; its Node-RED nodes load from dist/nodes either way); the simulator
+// from source (fixtures/cli.ts), so a rebuild by someone else while this runs can only hit the gateway's start.
 const telltale = join(process.cwd(), 'bin/telltale.js');
+const cliFromSource = join(process.cwd(), 'test/faults/fixtures/cli.ts');
 const TOKEN = 'fault-suite-token';
 const ASSET = 'k-pump';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -130,13 +133,17 @@ describe('the real gateway killed -9 mid-stream', () => {
   };
 
   beforeAll(async () => {
+    if (!existsSync(join(process.cwd(), 'dist/gateway/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before the fault suite');
     [broker, influx] = await Promise.all([startMosquitto({ persistence: true }), startInfluxd()]);
     dir = mkdtempSync(join(tmpdir(), 'telltale-faults-gw-'));
     mkdirSync(join(dir, 'data'));
     const modbusPort = await freePort();
-    sim = spawnPeer(node, [telltale, 'simulate', '--no-opcua', '--assets', '1', '--rate', '10', '--modbus-port', String(modbusPort)]);
+    sim = spawnPeer(node, [cliFromSource, 'simulate', '--no-opcua', '--assets', '1', '--rate', '10', '--modbus-port', String(modbusPort)]);
     running.push(sim);
-    await waitForPort(modbusPort, '127.0.0.1', 30_000);
+    await waitFor(() => {
+      if (sim.child.exitCode !== null) throw new Error(`telltale simulate exited with ${sim.child.exitCode}: ${sim.output().slice(-3000)}`);
+      return sim.output().includes('Modbus TCP');
+    }, 30_000, `the simulator on Modbus port ${modbusPort}`);
     writeFileSync(join(dir, 'gateway.yaml'), gatewayYaml(dir, broker.url, influx.url, modbusPort));
     writeFileSync(join(dir, 'flows.json'), JSON.stringify(flows(), null, 2));
     rx = await connectAlertReceiver(broker.url, 'rx-gw-kill', (id) => alertIds.push(id));
