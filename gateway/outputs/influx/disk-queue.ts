@@ -29,10 +29,13 @@ function unpack(body: string | Uint8Array): IPoint[] {
 
 export interface QueuedBatch { id: number; kind: TsdbKind; points: IPoint[] }
 
-/** Values a batch stores: one per field of each point. */
+/** Values a point stores: one per field. */
+export const fieldCount = (p: IPoint): number => (p.fields ? Object.keys(p.fields).length : 0);
+
+/** Values a batch stores. */
 export function valuesOf(points: readonly IPoint[]): number {
   let n = 0;
-  for (const p of points) n += p.fields ? Object.keys(p.fields).length : 0;
+  for (const p of points) n += fieldCount(p);
   return n;
 }
 

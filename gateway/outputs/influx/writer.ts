@@ -7,7 +7,7 @@
  */
 import { InfluxDB, type IPoint } from 'influx';
 import type { Output } from '../../core/pipeline.ts';
-import { DiskQueue, valuesOf } from './disk-queue.ts';
+import { DiskQueue, fieldCount, valuesOf } from './disk-queue.ts';
 import { KINDS, toPoints, type PointTags, type TsdbKind, type TsdbRecord } from './records.ts';
 import { FieldTypes } from './sample-points.ts';
 import { ensureSchema, KIND_RP, sampleFieldTypes } from './schema-setup.ts';
@@ -45,6 +45,12 @@ const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 2000;
 /** Batches held in memory while a write is in flight before they spill to disk. */
 const MEMORY_BATCHES = 8;
+/**
+ * Field values per write, beside batchSize points: a raw-sample point holds a whole poll (100 tags ≈ 2–3 KB of
+ * line protocol), so 5000 of them would pass influxd's default 25 MB max-body-size (413, retried forever).
+ * 100 k values keep a write near 2–4 MB.
+ */
+export const MAX_VALUES_PER_WRITE = 100_000;
 
 function httpStatus(err: unknown): number | undefined {
   const res = (err as { res?: { statusCode?: number } }).res;
@@ -61,6 +67,7 @@ export class TsdbWriter implements Output<TsdbRecord> {
   private readonly buffers = new Map<TsdbKind, IPoint[]>();
   private readonly fieldTypes = new FieldTypes();
   private buffered = 0;
+  private bufferedValues = 0;
   private readonly memory: PendingBatch[] = [];
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -110,8 +117,9 @@ export class TsdbWriter implements Output<TsdbRecord> {
       const before = buf.length;
       toPoints(r, this.tags, buf, this.fieldTypes);
       this.buffered += buf.length - before;
+      for (let i = before; i < buf.length; i++) this.bufferedValues += fieldCount(buf[i]);
     }
-    if (this.buffered >= this.cfg.batchSize) this.flush();
+    if (this.buffered >= this.cfg.batchSize || this.bufferedValues >= MAX_VALUES_PER_WRITE) this.flush();
   }
 
   /** Moves buffered points into batches and starts writing them. */
@@ -119,10 +127,23 @@ export class TsdbWriter implements Output<TsdbRecord> {
     if (this.buffered === 0) return;
     for (const kind of KINDS) {
       const buf = this.buffers.get(kind)!;
-      for (let i = 0; i < buf.length; i += this.cfg.batchSize) this.enqueue({ kind, points: buf.slice(i, i + this.cfg.batchSize) });
+      let start = 0;
+      let values = 0;
+      for (let i = 0; i < buf.length; i++) {
+        // Cut before a point once the write holds batchSize points or MAX_VALUES_PER_WRITE values (so the last point
+        // may take it past the cap by its own values, and a flush triggered by the cap in write() is one batch).
+        if (i > start && (i - start >= this.cfg.batchSize || values >= MAX_VALUES_PER_WRITE)) {
+          this.enqueue({ kind, points: buf.slice(start, i) });
+          start = i;
+          values = 0;
+        }
+        values += fieldCount(buf[i]);
+      }
+      if (start < buf.length) this.enqueue({ kind, points: buf.slice(start) });
       buf.length = 0;
     }
     this.buffered = 0;
+    this.bufferedValues = 0;
     void this.pump();
   }
 
@@ -202,7 +223,8 @@ export class TsdbWriter implements Output<TsdbRecord> {
         this.done(next);
       } catch (err) {
         const status = httpStatus(err);
-        if (status === 400) {
+        // 400: malformed points; 413: a body past influxd's max-body-size. Neither gets better by retrying.
+        if (status === 400 || status === 413) {
           this.m.pointsRejected += next.points.length;
           this.report(new Error(`tsdb ${this.database}: InfluxDB rejected ${next.points.length} ${next.kind} points: ${(err as Error).message}`));
           this.done(next);

@@ -110,6 +110,20 @@ describe('TsdbWriter', () => {
     await w.close();
   });
 
+  it('cuts writes at 100 k values as well as at batchSize points, so wide points stay under influxd\'s body limit', async () => {
+    const w = writer('cut_db', { batchSize: 5000, flushIntervalMs: 60_000 });
+    await w.connect();
+    const values: Record<string, number> = {};
+    const quality: SampleBatch['quality'] = {};
+    for (let k = 0; k < 100; k++) { values[`t${k}`] = k; quality[`t${k}`] = GOOD; }
+    for (let i = 0; i < 2500; i++) await w.write([{ kind: 'samples', batch: { device: 'plc-1', asset: 'wide-1', ts: T0 + i, values, quality } }]);
+    await w.drain(60_000);
+    // 102 values a point: a write is cut once it holds ≥ 100,000 values, at 981 points.
+    expect(w.metrics()).toMatchObject({ pointsWritten: 2500, valuesWritten: 255_000, batchesWritten: 3, pointsQueued: 0 });
+    expect(await count(influxd, 'cut_db', 'SELECT count(t99) FROM raw.samples')).toBe(2500);
+    await w.close();
+  });
+
   it('stores each bad value in sample_quality with its reason, and a tag that changes type as text without failing the batch', async () => {
     const errors: string[] = [];
     const w = new TsdbWriter({
