@@ -89,14 +89,22 @@ const { BenchPipeline } = await import('${dist('gateway/bench/pipeline.js')}');
 const o = JSON.parse(process.env.TELLTALE_MEMORY_PIPELINE);
 const pipe = new BenchPipeline(o);
 await pipe.start();
+const { monitorEventLoopDelay } = await import('node:perf_hooks');
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
 const t0 = Date.now();
 let v0 = 0;
+let cpu0 = process.cpuUsage();
 setInterval(() => {
   const c = pipe.counters;
+  const cpu = process.cpuUsage(cpu0);
+  cpu0 = process.cpuUsage();
+  const lagP99 = lag.percentile(99) / 1e6;
+  lag.reset();
   c.ages.length = 0; // the bench keeps data ages for percentiles; not the gateway's memory
   const s = process.memoryUsage();
   console.log('MEM ' + JSON.stringify({ t: (Date.now() - t0) / 1000, ...s, valuesPerS: (c.values - v0) / 10, ready: pipe.ready,
-    queued: pipe.outputs.tsdb.metrics().pointsQueued, errors: c.errors.slice(0, 2), handles: process.getActiveResourcesInfo().length }));
+    cpuPct: (cpu.user + cpu.system) / 1e5, lagP99, queued: pipe.outputs.tsdb.metrics().pointsQueued, errors: c.errors.slice(0, 2), handles: process.getActiveResourcesInfo().length }));
   v0 = c.values;
 }, 10_000);
 process.on('SIGTERM', () => { void pipe.stop().then(() => process.exit(0)); });
@@ -117,10 +125,11 @@ async function gateway(): Promise<void> {
   const opts = { assets, tagsPerAsset, rate, simPort: sim.port, influxUrl: influxd.url, mqttUrl: mosquitto.url, dataDir, window: Math.max(2, Math.round(rate / 2)), warmupWindows: 10 };
   const flags = args.v8.split(/\s+/).filter(Boolean);
   console.log(`\ngateway pipeline at ${tags} tags × ${rate} Hz (${assets} assets), node ${flags.join(' ') || '(default V8 flags)'}; load average ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  console.log('| t s | RSS MB | heap used MB | heap total MB | external MB | arrayBuffers MB | values/s | handles |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| t s | RSS MB | heap used MB | heap total MB | external MB | arrayBuffers MB | values/s | CPU % | loop lag p99 ms | handles |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const child = spawn(node, [...flags, '--input-type=module', '-e', GATEWAY_CHILD], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TELLTALE_MEMORY_PIPELINE: JSON.stringify(opts) } });
   let last: (Memory & { t: number }) | undefined;
+  const cpus: number[] = [];
   let buf = '';
   const done = new Promise<void>((resolve) => {
     child.stdout.on('data', (d: Buffer) => {
@@ -130,9 +139,10 @@ async function gateway(): Promise<void> {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (!line.startsWith('MEM ')) { console.log(line); continue; }
-        const m = JSON.parse(line.slice(4)) as Memory & { t: number; valuesPerS: number; handles: number; errors: string[] };
+        const m = JSON.parse(line.slice(4)) as Memory & { t: number; valuesPerS: number; cpuPct: number; lagP99: number; handles: number; errors: string[] };
         last = m;
-        console.log(`| ${Math.round(m.t)} | ${(m.rss / MB).toFixed(1)} | ${(m.heapUsed / MB).toFixed(1)} | ${(m.heapTotal / MB).toFixed(1)} | ${(m.external / MB).toFixed(1)} | ${(m.arrayBuffers / MB).toFixed(1)} | ${Math.round(m.valuesPerS)} | ${m.handles}${m.errors.length ? ` errors: ${m.errors.join('; ')}` : ''} |`);
+        if (m.t > 15) cpus.push(m.cpuPct); // after warm-up and the model fit
+        console.log(`| ${Math.round(m.t)} | ${(m.rss / MB).toFixed(1)} | ${(m.heapUsed / MB).toFixed(1)} | ${(m.heapTotal / MB).toFixed(1)} | ${(m.external / MB).toFixed(1)} | ${(m.arrayBuffers / MB).toFixed(1)} | ${Math.round(m.valuesPerS)} | ${m.cpuPct.toFixed(1)} | ${m.lagP99.toFixed(0)} | ${m.handles}${m.errors.length ? ` errors: ${m.errors.join('; ')}` : ''} |`);
         if (m.t >= seconds - 1) resolve();
       }
     });
@@ -144,7 +154,8 @@ async function gateway(): Promise<void> {
   await sim.close();
   await Promise.allSettled([influxd.dispose(), mosquitto.dispose()]);
   rmSync(dataDir, { recursive: true, force: true });
-  if (last) console.log(`gateway RSS after ${Math.round(last.t)} s: ${(last.rss / MB).toFixed(1)} MB (heap used ${(last.heapUsed / MB).toFixed(1)} MB)`);
+  const meanCpu = cpus.reduce((a, b) => a + b, 0) / Math.max(1, cpus.length);
+  if (last) console.log(`gateway RSS after ${Math.round(last.t)} s: ${(last.rss / MB).toFixed(1)} MB (heap used ${(last.heapUsed / MB).toFixed(1)} MB, heap total ${(last.heapTotal / MB).toFixed(1)} MB); CPU ${meanCpu.toFixed(1)} % of one core (mean after 15 s)`);
 }
 
 console.log(`node ${process.version}; load average ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()}`);

@@ -6,7 +6,8 @@
  * memory: the least-squares slope of RSS and of heap used over the second half of the run (MiB per minute; the first
  * half is warm-up: V8 sizing its heap, SQLite its page cache) and the active resources at the first sample vs the last.
  * Flat is the goal: exit code 1 when alerts are missing, 3 when the RSS slope exceeds --max-slope (default 0.5 MiB/min)
- * or handles grew.
+ * or handles grew. The gateway inherits the environment: `NODE_OPTIONS=--max-semi-space-size=4 npm run soak` soaks it
+ * with the V8 sizing bin/telltale.js gives `start` and `demo`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +36,7 @@ interface Health {
   rss: number; produced: number; handles: number; resources: string[];
   memory: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
 }
-interface Row { t: number; rss: number; heap: number; external: number; handles: number }
+interface Row { t: number; rss: number; heap: number; heapTotal: number; external: number; handles: number }
 
 const MiB = 2 ** 20;
 /** Least-squares slope of y over t (t in s), per minute. */
@@ -66,7 +67,7 @@ const gw = spawnPeer(join(process.cwd(), 'node_modules/.bin/node'), [join(proces
 const port = await waitFor(() => /healthz (\d+)/.exec(gw.output())?.[1], 20_000, 'the gateway healthz port');
 const t0 = Date.now();
 const end = t0 + minutes * 60_000;
-console.log('t_s\trss_MiB\theap_MiB\text_MiB\thandles\tproduced\treceived');
+console.log('t_s\trss_MiB\theap_used_MiB\theap_total_MiB\text_MiB\thandles\tproduced\treceived');
 const rows: Row[] = [];
 let firstResources: string[] | undefined;
 let lastResources: string[] = [];
@@ -76,11 +77,11 @@ while (Date.now() < end) {
   await new Promise((r) => setTimeout(r, intervalMs));
   const h = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json() as Health;
   produced = h.produced;
-  const row = { t: (Date.now() - t0) / 1000, rss: h.rss / MiB, heap: h.memory.heapUsed / MiB, external: h.memory.external / MiB, handles: h.handles };
+  const row = { t: (Date.now() - t0) / 1000, rss: h.rss / MiB, heap: h.memory.heapUsed / MiB, heapTotal: h.memory.heapTotal / MiB, external: h.memory.external / MiB, handles: h.handles };
   rows.push(row);
   firstResources ??= h.resources;
   lastResources = h.resources;
-  console.log(`${Math.round(row.t)}\t${row.rss.toFixed(1)}\t${row.heap.toFixed(1)}\t${row.external.toFixed(1)}\t${row.handles}\t${h.produced}\t${ids.size}`);
+  console.log(`${Math.round(row.t)}\t${row.rss.toFixed(1)}\t${row.heap.toFixed(1)}\t${row.heapTotal.toFixed(1)}\t${row.external.toFixed(1)}\t${row.handles}\t${h.produced}\t${ids.size}`);
   if (Date.now() >= nextOutage) {
     nextOutage += 60_000;
     await broker.stop();

@@ -7,21 +7,19 @@
  * the subscription and its monitored items. Ours, for what it does not cover (the first connect's session
  * errors, a subscription that stays silent, a terminated one): tear everything down and rebuild with backoff.
  */
-import {
-  MessageSecurityMode,
-  type OPCUAClient,
-  SecurityPolicy,
-  UserTokenType,
-  type ClientSession,
-  type ClientSubscription,
-  type DataValue,
-  type OPCUACertificateManager,
-  type UserIdentityInfo,
+import type {
+  OPCUAClient,
+  ClientSession,
+  ClientSubscription,
+  DataValue,
+  OPCUACertificateManager,
+  UserIdentityInfo,
 } from 'node-opcua';
 import type { Input, SampleListener, StatusListener } from '../../core/pipeline.ts';
 import type { ConnectionState, DeviceStatus } from '../../core/sample.ts';
 import type { OpcUaDevice, OpcUaTag } from './config.ts';
 import { describeError } from './errors.ts';
+import { nodeOpcua } from './lib.ts';
 import { GroupState, monitorGroup, readOperationLimits, type OpcUaGroup, type OperationLimits } from './monitored.ts';
 import { clientCertificateManager, createOpcUaClient, pinOnFirstUse, type ServerTrust } from './trust.ts';
 
@@ -145,6 +143,7 @@ export class OpcUaEndpoint implements Input {
     const d = this.#device;
     const cm = this.#cm!;
     this.#setState('connecting', false);
+    const { MessageSecurityMode, SecurityPolicy } = nodeOpcua();
     const securityMode = MessageSecurityMode[d.securityMode];
     const securityPolicy = SecurityPolicy[d.securityPolicy];
     if (securityMode !== MessageSecurityMode.None && (this.#opts.serverTrust ?? 'tofu') === 'tofu') {
@@ -328,6 +327,7 @@ export class OpcUaEndpoint implements Input {
 
 function identityOf(d: OpcUaDevice): UserIdentityInfo {
   // An empty user name (an unset Node-RED credential, an empty env var) means anonymous.
+  const { UserTokenType } = nodeOpcua();
   if (!d.username) return { type: UserTokenType.Anonymous };
   return { type: UserTokenType.UserName, userName: d.username, password: d.password ?? '' };
 }

@@ -2,22 +2,10 @@
  * Subscription groups: the tags of one asset (or one Node-RED opcua-subscribe node) as monitored items, and
  * the latest scaled value + quality of each, emitted as one SampleBatch per group per publish.
  */
-import {
-  AttributeIds,
-  DataChangeFilter,
-  DataChangeTrigger,
-  DataType,
-  DeadbandType,
-  TimestampsToReturn,
-  VariableIds,
-  type ClientMonitoredItemGroup,
-  type ClientSession,
-  type ClientSubscription,
-  type DataValue,
-  type StatusCode,
-} from 'node-opcua';
+import type { ClientMonitoredItemGroup, ClientSession, ClientSubscription, DataChangeFilter, DataValue, StatusCode } from 'node-opcua';
 import { GOOD, bad, type Quality, type SampleBatch, type TagValue } from '../../core/sample.ts';
 import type { OpcUaTag } from './config.ts';
+import { nodeOpcua } from './lib.ts';
 
 export interface OpcUaGroup {
   id: string;
@@ -59,6 +47,7 @@ export class GroupState {
     }
     const value = scaled(tag, dv);
     if (value === undefined) {
+      const { DataType } = nodeOpcua();
       this.values[tag.name] = null;
       this.quality[tag.name] = bad(`${tag.nodeId}: unsupported data type ${DataType[dv.value.dataType]}`, 'BadTypeMismatch');
       return false;
@@ -86,6 +75,7 @@ export class GroupState {
 
 function scaled(tag: OpcUaTag, dv: DataValue): TagValue | undefined {
   const v: unknown = dv.value.value;
+  const { DataType } = nodeOpcua();
   if (typeof v === 'number') return v * (tag.scale ?? 1) + (tag.offset ?? 0);
   if (typeof v === 'boolean' || typeof v === 'string') return v;
   // node-opcua carries Int64/UInt64 as [high, low] 32-bit words.
@@ -96,6 +86,7 @@ function scaled(tag: OpcUaTag, dv: DataValue): TagValue | undefined {
 }
 
 export async function readOperationLimits(session: ClientSession): Promise<OperationLimits> {
+  const { AttributeIds, VariableIds } = nodeOpcua();
   const [items, reads] = await session.read([
     { nodeId: `i=${VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall}`, attributeId: AttributeIds.Value },
     { nodeId: `i=${VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead}`, attributeId: AttributeIds.Value },
@@ -125,6 +116,7 @@ export async function monitorGroup(
     if (bucket) bucket.push(tag);
     else buckets.set(key, [tag]);
   }
+  const { AttributeIds, TimestampsToReturn } = nodeOpcua();
   const chunkSize = limits.maxMonitoredItemsPerCall > 0 ? limits.maxMonitoredItemsPerCall : Infinity;
   for (const tags of buckets.values()) {
     for (let i = 0; i < tags.length; i += chunkSize === Infinity ? tags.length : chunkSize) {
@@ -150,6 +142,7 @@ function samplingOf(tag: OpcUaTag, group: GroupState, defaultMs: number): number
 
 function filterOf(tag: OpcUaTag): DataChangeFilter | null {
   if (!tag.deadband) return null;
+  const { DataChangeFilter, DataChangeTrigger, DeadbandType } = nodeOpcua();
   return new DataChangeFilter({
     trigger: DataChangeTrigger.StatusValue,
     deadbandType: tag.deadband.type === 'percent' ? DeadbandType.Percent : DeadbandType.Absolute,

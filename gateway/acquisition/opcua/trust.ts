@@ -12,13 +12,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  MessageSecurityMode,
-  OPCUACertificateManager,
-  OPCUAClient,
-  type EndpointDescription,
-  type OPCUAClientOptions,
-} from 'node-opcua';
+import type { EndpointDescription, OPCUACertificateManager, OPCUAClient, OPCUAClientOptions } from 'node-opcua';
+import { nodeOpcua } from './lib.ts';
 
 export type ServerTrust = 'tofu' | 'auto-accept' | 'trusted-only';
 
@@ -26,6 +21,7 @@ export type ServerTrust = 'tofu' | 'auto-accept' | 'trusted-only';
 export const CLIENT_APPLICATION_NAME = 'Telltale';
 
 export function clientCertificateManager(pkiDir: string, trust: ServerTrust): OPCUACertificateManager {
+  const { OPCUACertificateManager } = nodeOpcua();
   return new OPCUACertificateManager({
     rootFolder: join(pkiDir, 'client'),
     automaticallyAcceptUnknownCertificate: trust === 'auto-accept',
@@ -49,6 +45,7 @@ export async function pinOnFirstUse(
   if (pinned !== undefined) return undefined;
 
   const endpoints = await discoverEndpoints(cm, endpointUrl);
+  const { MessageSecurityMode } = nodeOpcua();
   const endpoint = endpoints.find((e) => e.securityMode === MessageSecurityMode.SignAndEncrypt && e.securityPolicyUri === securityPolicyUri)
     ?? endpoints.find((e) => e.serverCertificate && e.serverCertificate.length > 0);
   const cert = endpoint?.serverCertificate;
@@ -69,7 +66,7 @@ export function createOpcUaClient(
   cm: OPCUACertificateManager,
   extra: Omit<OPCUAClientOptions, 'applicationName' | 'clientCertificateManager' | 'endpointMustExist'>,
 ): OPCUAClient {
-  return OPCUAClient.create({ applicationName: CLIENT_APPLICATION_NAME, clientCertificateManager: cm, endpointMustExist: false, ...extra });
+  return nodeOpcua().OPCUAClient.create({ applicationName: CLIENT_APPLICATION_NAME, clientCertificateManager: cm, endpointMustExist: false, ...extra });
 }
 
 async function discoverEndpoints(cm: OPCUACertificateManager, endpointUrl: string): Promise<EndpointDescription[]> {
