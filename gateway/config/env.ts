@@ -4,7 +4,8 @@
  *   TELLTALE_MODEL_PUBLIC_KEY (switches the model store on),
  *   TELLTALE_INFLUX_URL | _USERNAME | _PASSWORD, TELLTALE_MQTT_URL | _USERNAME | _PASSWORD (when tsdb / uplink are configured),
  *   TELLTALE_DEVICE_<ID>_HOST | _PORT (modbus-tcp), TELLTALE_DEVICE_<ID>_ENDPOINT | _USERNAME | _PASSWORD (opcua)
- * where <ID> is the device id upper-cased with every non-alphanumeric character replaced by `_`.
+ * where <ID> is the device id upper-cased with every non-alphanumeric character replaced by `_`. A variable set to the
+ * empty string counts as unset (a compose file's `${VAR:-}` passes one), so it never blanks a field of the file.
  */
 import { isPlainObject as isMapping, joinPath, type ConfigProblem } from './errors.ts';
 
@@ -53,7 +54,7 @@ export function applyEnvOverrides(raw: Raw, env: NodeJS.ProcessEnv): EnvOverride
 
   for (const v of GATEWAY_ENV_VARS) {
     const text = env[v.name];
-    if (text === undefined || (v.optional && raw[v.section] === undefined)) continue;
+    if (!text || (v.optional && raw[v.section] === undefined)) continue;
     raw[v.section] ??= {};
     const section = raw[v.section];
     if (!isMapping(section)) continue; // the schema reports the section itself
@@ -63,7 +64,7 @@ export function applyEnvOverrides(raw: Raw, env: NodeJS.ProcessEnv): EnvOverride
 
   const devices = Array.isArray(raw.devices) ? raw.devices : [];
   for (const [name, text] of Object.entries(env)) {
-    if (!name.startsWith('TELLTALE_DEVICE_') || text === undefined) continue;
+    if (!name.startsWith('TELLTALE_DEVICE_') || !text) continue;
     const m = /^TELLTALE_DEVICE_(.+)_(HOST|PORT|ENDPOINT|USERNAME|PASSWORD)$/.exec(name);
     if (!m) {
       problems.push({ path: name, message: 'unknown variable (expected TELLTALE_DEVICE_<ID>_HOST, _PORT, _ENDPOINT, _USERNAME or _PASSWORD)' });

@@ -58,6 +58,7 @@ export class FeatureProcessor implements Processor<AcquiredSample, FeatureFrame>
     if (!Number.isFinite(s.ts)) throw new FeatureWindowError(`feature window: asset ${JSON.stringify(s.asset)}: payload.ts must be a number (ms since the epoch)`);
     if (s.values === null || typeof s.values !== 'object') throw new FeatureWindowError(`feature window: asset ${JSON.stringify(s.asset)}: payload.values must be an object of tag values`);
     const st = this.assets.get(s.asset) ?? this.addAsset(s);
+    if (!st) return undefined;
     const tags = st.window.tags;
     for (let j = 0; j < tags.length; j++) {
       const v = s.values[tags[j]];
@@ -80,12 +81,16 @@ export class FeatureProcessor implements Processor<AcquiredSample, FeatureFrame>
     else this.assets.delete(asset);
   }
 
-  private addAsset(s: AcquiredSample): AssetState {
+  /** The asset's window, laid out on its first batch with values; undefined while its device delivers none (down at start). */
+  private addAsset(s: AcquiredSample): AssetState | undefined {
     const max = this.opts.maxAssets ?? 1000;
     if (this.assets.size >= max) throw new FeatureWindowError(`feature window: asset ${JSON.stringify(s.asset)} would exceed the limit of ${max} assets`);
     const tags = this.opts.tags && this.opts.tags.length > 0
       ? this.opts.tags
       : Object.keys(s.values).filter((k) => typeof s.values[k] === 'number' || typeof s.values[k] === 'boolean');
+    const quality = Object.values(s.quality ?? {});
+    const nothingRead = Object.keys(s.values).length === 0 || (quality.length > 0 && quality.every((q) => q.status !== 'good'));
+    if (tags.length === 0 && nothingRead) return undefined;
     if (tags.length === 0) throw new FeatureWindowError(`feature window: asset ${JSON.stringify(s.asset)}: no numeric tags in the first batch`);
     let window: FeatureWindow;
     try {

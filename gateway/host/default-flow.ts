@@ -5,7 +5,8 @@
  */
 import type { ModbusRtuDevice, ModbusTcpDevice, SerialBus } from '../acquisition/modbus/config.ts';
 import type { OpcUaDevice } from '../acquisition/opcua/config.ts';
-import type { DeviceConfig } from '../config/schema.ts';
+import { join, resolve } from 'node:path';
+import type { DeviceConfig, GatewayConfig } from '../config/schema.ts';
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
@@ -36,6 +37,22 @@ export interface PipelineOptions {
   summaryPeriodS: number;
   /** Fields of an `anomaly-score` node between feature-window and the outputs; omitted when that node is not installed. */
   anomalyScore?: Record<string, unknown>;
+  /**
+   * Write through the gateway's own outputs (gateway.yaml `tsdb:` / `uplink:`) instead of URLs: influx-write with
+   * target "gateway", cloud-uplink with no broker, only for the outputs that are configured. The gateway then stores
+   * raw samples, counts their bytes and writes its health itself, so sources feed only the feature window and there
+   * is no gateway-health node. influxUrl/mqttUrl are ignored.
+   */
+  gatewayOutputs?: { tsdb: boolean; uplink: boolean };
+}
+
+/** anomaly-score learning each asset's baseline on the device from its first `learnWindows` windows (PCA, threshold 3 × the largest training score). */
+export function learningScoreFields(learnWindows: number, dir: string): Record<string, unknown> {
+  return {
+    name: 'anomaly score (learns baseline)', model: '', learn: true, family: 'pca', learnWindows, learnMinutes: '',
+    learnQuantile: 1, learnMargin: 3, int8: false, dir, threshold: '', smoothing: 3, closeRatio: 0.7, minOpenWindows: 3, minCloseWindows: 3,
+    topK: 3, driftReference: 200, driftWindow: 100, driftStatistic: 'psi',
+  };
 }
 
 const TAB = 'telltale-tab';
@@ -92,12 +109,16 @@ function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; in
     });
     return id;
   };
-  const outputs = [gated(ids.influx, p.influxUrl, 'if InfluxDB URL set', top), gated(ids.uplink, p.mqttUrl, 'if MQTT URL set', top + ROW)];
+  const gw = p.gatewayOutputs;
+  const outputs = gw
+    ? [...(gw.tsdb ? [ids.influx] : []), ...(gw.uplink ? [ids.uplink] : [])]
+    : [gated(ids.influx, p.influxUrl, 'if InfluxDB URL set', top), gated(ids.uplink, p.mqttUrl, 'if MQTT URL set', top + ROW)];
+  const toInflux = gw ? (gw.tsdb ? [ids.influx] : []) : [outputs[0]];
   const nodes: FlowNode[] = [
-    {
+    ...(gw ? [] : [{
       id: ids.broker, type: 'mqtt-cloud', name: 'cloud broker', broker: p.mqttUrl, clientId: '', ...identity, ca: '', cert: '', key: '',
       rejectUnauthorized: true, summaryPeriodS: p.summaryPeriodS, format: 'json', sparkplugGroup: '', maxMessages: 100000,
-    },
+    }]),
     {
       id: ids.window, type: 'feature-window', z: TAB, name: `window ${p.windowSize}/${p.windowHop}`, tags: p.tags, size: p.windowSize, hop: p.windowHop,
       features: p.features, vector: false, x: FEATURE_X, y: top,
@@ -106,23 +127,25 @@ function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; in
     // anomaly-score's outputs: scores, alert open/update/close events, drift events (InfluxDB's drift measurement and
     // debug; not the uplink: drift is not an alert).
     ...(p.anomalyScore
-      ? [{ ...p.anomalyScore, id: ids.score, type: 'anomaly-score', z: TAB, x: SCORE_X, y: top, wires: [[...outputs, ids.debug], [...outputs, ids.debug], [outputs[0], ids.debug]] }]
+      ? [{ ...p.anomalyScore, id: ids.score, type: 'anomaly-score', z: TAB, x: SCORE_X, y: top, wires: [[...outputs, ids.debug], [...outputs, ids.debug], [...toInflux, ids.debug]] }]
       : []),
-    {
-      id: ids.influx, type: 'influx-write', z: TAB, name: 'InfluxDB buffer', url: p.influxUrl, db: '', ...identity, batchSize: 5000, flushIntervalMs: 1000,
-      x: OUTPUT_X, y: top, wires: [],
-    },
+    ...(gw && !gw.tsdb ? [] : [{
+      id: ids.influx, type: 'influx-write', z: TAB, name: gw ? 'InfluxDB (gateway)' : 'InfluxDB buffer', target: gw ? 'gateway' : 'url', url: gw ? '' : p.influxUrl, db: '', ...identity,
+      batchSize: 5000, flushIntervalMs: 1000, x: OUTPUT_X, y: top, wires: [],
+    }]),
     // The gateway's own health (device counters, memory, loop lag) for the Gateway health dashboard: InfluxDB only.
-    { id: ids.health, type: 'gateway-health', z: TAB, name: 'gateway health', intervalS: 10, component: 'gateway', x: SCORE_X, y: top + 2 * ROW, wires: [[outputs[0]]] },
-    { id: ids.uplink, type: 'cloud-uplink', z: TAB, name: 'alerts + summaries', broker: ids.broker, forward: '', x: OUTPUT_X, y: top + ROW, wires: [] },
+    // With gateway outputs the gateway writes it itself.
+    ...(gw ? [] : [{ id: ids.health, type: 'gateway-health', z: TAB, name: 'gateway health', intervalS: 10, component: 'gateway', x: SCORE_X, y: top + 2 * ROW, wires: [toInflux] }]),
+    ...(gw && !gw.uplink ? [] : [{ id: ids.uplink, type: 'cloud-uplink', z: TAB, name: gw ? 'alerts + summaries (gateway uplink)' : 'alerts + summaries', broker: gw ? '' : ids.broker, forward: '', x: OUTPUT_X, y: top + ROW, wires: [] }]),
     {
       id: ids.debug, type: 'debug', z: TAB, name: p.anomalyScore ? 'scores and alerts' : 'features', active: false, tosidebar: true, console: false,
       tostatus: true, complete: 'payload', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: OUTPUT_X, y: top + 2 * ROW, wires: [],
     },
   ];
   nodes.push(...gates);
-  // Sources feed the window, InfluxDB (raw samples stay on site) and the uplink, which only counts their bytes.
-  return { nodes, inputs: [ids.window, ...outputs] };
+  // Sources feed the window, InfluxDB (raw samples stay on site) and the uplink, which only counts their bytes;
+  // with gateway outputs the gateway does both of the latter itself.
+  return { nodes, inputs: gw ? [ids.window] : [ids.window, ...outputs] };
 }
 
 export function defaultFlow(devices: readonly DeviceConfig[], opts: DefaultFlowOptions = {}): FlowNode[] {
@@ -199,4 +222,21 @@ export function defaultFlow(devices: readonly DeviceConfig[], opts: DefaultFlowO
       complete: 'status', targetType: 'msg', statusVal: 'status.text', statusType: 'msg', x: DEBUG_X, y: bottom + ROW, wires: [],
     },
   ];
+}
+
+/**
+ * The flow `telltale start` seeds: the sources of every configured device, and with a `tsdb:` or `uplink:` section
+ * features (mean, std over 16 samples, hop 4) → anomaly-score learning each asset's baseline on the device (bundles
+ * under `<dataDir>/learned-models`) → the gateway's own InfluxDB writer and uplink.
+ */
+export function startFlow(config: GatewayConfig, opts: { learnWindows: number }): FlowNode[] {
+  const { devices, buses, tsdb, uplink, gateway } = config;
+  const pipeline: PipelineOptions | undefined = tsdb || uplink
+    ? {
+      site: gateway.site, gateway: gateway.id, influxUrl: '', mqttUrl: '', windowSize: 16, windowHop: 4, features: 'mean,std', tags: '',
+      summaryPeriodS: (uplink?.summaryPeriodMs ?? 300_000) / 1000, gatewayOutputs: { tsdb: tsdb !== undefined, uplink: uplink !== undefined },
+      anomalyScore: learningScoreFields(opts.learnWindows, join(resolve(gateway.dataDir), 'learned-models')),
+    }
+    : undefined;
+  return defaultFlow(devices, { buses, label: gateway.site, ...(pipeline ? { pipeline } : {}) });
 }

@@ -35,10 +35,12 @@ export interface NodeRedHostOptions extends HostSettingsOptions {
   seedFlow?: () => unknown[];
   /** Serve the editor over HTTPS: PEM file paths. */
   tls?: { cert: string; key: string };
+  /** false: the flows run, but no editor, admin API or HTTP endpoint is served (nothing listens). Default true. */
+  serveEditor?: boolean;
 }
 
 export interface NodeRedHost {
-  /** Editor URL, e.g. http://127.0.0.1:1880/ */
+  /** Editor URL, e.g. http://127.0.0.1:1880/; '' when the editor is not served. */
   readonly url: string;
   readonly port: number;
   readonly flowFile: string;
@@ -79,7 +81,9 @@ export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHos
   const tlsFiles = opts.tls ? readTls(opts.tls) : undefined; // before anything starts: a bad path leaves no half-started runtime
   if (started) throw new Error('Node-RED is already running in this process (it can be initialised only once)');
   started = true;
+  const serve = opts.serveEditor !== false;
   const settings = hostSettings({ ...opts, credentialSecret: opts.credentialSecret ?? credentialSecret(opts.dataDir) });
+  if (!serve) settings.httpAdminRoot = false; // Node-RED then mounts no editor and no admin API
   const flowFile = settings.flowFile as string;
   mkdirSync(settings.userDir as string, { recursive: true });
   if (opts.seedFlow && !existsSync(flowFile)) {
@@ -98,10 +102,12 @@ export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHos
   const server: Server = tlsFiles ? createHttpsServer(tlsFiles, handler) : createServer(handler);
   RED.init(server, settings);
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new ListenError(`Node-RED editor cannot listen on ${host}:${opts.port}: ${err.message}`)));
-    server.listen(opts.port, host, () => resolve());
-  });
+  if (serve) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new ListenError(`Node-RED editor cannot listen on ${host}:${opts.port}: ${err.message}`)));
+      server.listen(opts.port, host, () => resolve());
+    });
+  }
   // RED.start() resolves before the flows run; wait for them so callers see a working gateway.
   // A flow with node types that are not installed waits for them (Node-RED logs which); the editor still serves.
   const flowsStarted = new Promise<void>((resolve) => {
@@ -118,14 +124,15 @@ export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHos
   });
   await RED.start();
   await flowsStarted;
-  const port = (server.address() as AddressInfo).port;
+  const port = serve ? (server.address() as AddressInfo).port : 0;
   let stopping: Promise<void> | undefined;
   return {
-    url: `${tlsFiles ? 'https' : 'http'}://${host}:${port}/`,
+    url: serve ? `${tlsFiles ? 'https' : 'http'}://${host}:${port}/` : '',
     port,
     flowFile,
     stop: () => (stopping ??= (async () => {
       await RED.stop();
+      if (!serve) return;
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     })()),

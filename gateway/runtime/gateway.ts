@@ -74,7 +74,8 @@ export class Gateway {
       await gw.#startOutputs();
       await gw.#startApi(opts);
       await gw.#startDevices();
-      if (opts.config.editor.enabled) await gw.#startNodeRed(opts);
+      // The flows run either way; editor.enabled only decides whether the editor is served.
+      await gw.#startNodeRed(opts);
     } catch (err) {
       await gw.stop();
       throw err;
@@ -99,7 +100,7 @@ export class Gateway {
   }
 
   get editorUrl(): string | undefined {
-    return this.#nodeRed?.url;
+    return this.#nodeRed?.url || undefined;
   }
 
   /** One line about the editor login (with the password only on the start that generated it). */
@@ -217,8 +218,9 @@ export class Gateway {
   async #startNodeRed(opts: GatewayOptions): Promise<void> {
     const { startNodeRed } = await import('../host/nodered.ts');
     const { host, port, flowFile, username, passwordHash, tls } = this.#config.editor;
+    const serveEditor = this.#config.editor.enabled;
     let adminAuth = opts.adminAuth;
-    if (adminAuth === undefined) {
+    if (adminAuth === undefined && serveEditor) {
       // No open editor on a default install: a login from env/config, else one generated and shown once.
       const { editorLogin, describeLogin } = await import('../host/security.ts');
       const login = editorLogin({ dataDir: this.dataDir, ...(username ? { username } : {}), ...(passwordHash ? { passwordHash } : {}) });
@@ -236,8 +238,9 @@ export class Gateway {
       logLevel: opts.nodeRedLogLevel ?? 'warn',
       ...(flowFile === undefined ? {} : { flowFile: resolve(flowFile) }),
       ...(opts.seedFlow === undefined ? {} : { seedFlow: opts.seedFlow }),
-      adminAuth,
-      ...(tls ? { tls: { cert: resolve(tls.cert), key: resolve(tls.key) } } : {}),
+      ...(adminAuth === undefined ? {} : { adminAuth }),
+      serveEditor,
+      ...(tls && serveEditor ? { tls: { cert: resolve(tls.cert), key: resolve(tls.key) } } : {}),
     });
   }
 

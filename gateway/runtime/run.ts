@@ -63,7 +63,7 @@ export async function runGateway(opts: RunOptions): Promise<Gateway> {
   const lines = [
     `Telltale gateway "${opts.config.gateway.id}" running (started in ${Math.round(performance.now() - t0)} ms)`,
     `  API:          ${gw.apiUrl}healthz`,
-    ...(gw.editorUrl ? [`  Flow editor:  ${gw.editorUrl}`, `  ${gw.editorLogin ?? 'Editor login: set by the caller'}`, `  Flow file:    ${gw.flowFile}`] : ['  Flow editor:  disabled']),
+    ...(gw.editorUrl ? [`  Flow editor:  ${gw.editorUrl}`, `  ${gw.editorLogin ?? 'Editor login: set by the caller'}`, `  Flow file:    ${gw.flowFile}`] : ['  Flow editor:  not served (editor.enabled: false; the flows run)', `  Flow file:    ${gw.flowFile}`]),
     `  Data dir:     ${gw.dataDir}`,
     ...gw.describeOutputs().map((l) => `  ${l}`),
     ...(opts.banner?.(gw) ?? []),

@@ -97,6 +97,13 @@ describe('loadConfig', () => {
     expect(without.uplink).toBeUndefined();
   });
 
+  it('treats a variable set to the empty string as unset (a compose file passes ${VAR:-})', () => {
+    const config = validateConfig({ ...minimal, uplink: { url: 'mqtt://localhost' } }, { env: { TELLTALE_MQTT_URL: '', TELLTALE_API_PORT: '', TELLTALE_DEVICE_PUMP_1_HOST: '' } });
+    expect(config.uplink?.url).toBe('mqtt://localhost');
+    expect(config.devices[0]).not.toMatchObject({ host: '' });
+    expect(config.api.port).toBeGreaterThan(0);
+  });
+
   it('maps device ids with punctuation to upper-case env names', () => {
     const config = validateConfig(minimal, { env: { TELLTALE_DEVICE_PLC_2_PASSWORD: 'pw', TELLTALE_DEVICE_PLC_2_USERNAME: 'u' } });
     expect(config.devices[1]).toMatchObject({ id: 'plc.2', password: 'pw' });

@@ -31,7 +31,7 @@ describe('telltale demo pipeline without servers', () => {
   }, 90_000);
 
   it('says plainly that InfluxDB and the uplink are not connected', async () => {
-    await waitFor(() => demo.output().includes('Press Ctrl+C to stop.'), 60_000, `the demo banner (output:\n${demo.output()})`);
+    await waitFor(() => demo.output().includes('Press Ctrl+C to stop.'), 60_000, () => `the demo banner (output:\n${demo.output()})`);
     expect(demo.output()).toContain('InfluxDB:     NOT CONNECTED (no --influx-url)');
     expect(demo.output()).toContain('Cloud uplink: NOT CONNECTED (no --mqtt-url)');
   }, 90_000);

@@ -46,7 +46,7 @@ describe('telltale demo pipeline', () => {
   }, 90_000);
 
   it('says where InfluxDB and the uplink are', async () => {
-    await waitFor(() => demo.output().includes('Press Ctrl+C to stop.'), 60_000, `the demo banner (output:\n${demo.output()})`);
+    await waitFor(() => demo.output().includes('Press Ctrl+C to stop.'), 60_000, () => `the demo banner (output:\n${demo.output()})`);
     expect(demo.output()).toContain(`InfluxDB:     ${influx.url}/telltale`);
     expect(demo.output()).toContain(`Cloud uplink: ${broker.url} topics ${ROOT}/`);
   }, 90_000);
@@ -57,8 +57,8 @@ describe('telltale demo pipeline', () => {
       const row = r.results[0]?.series?.[0]?.values[0];
       return row ? Math.max(...row.slice(1).map(Number)) : 0;
     };
-    await waitFor(async () => (await count('samples')) > 10, 60_000, `samples of pump-1 in InfluxDB (demo output:\n${demo.output()})`);
-    await waitFor(async () => (await count('features')) > 0, 60_000, `features of pump-1 in InfluxDB (demo output:\n${demo.output()})`);
+    await waitFor(async () => (await count('samples')) > 10, 60_000, () => `samples of pump-1 in InfluxDB (demo output:\n${demo.output()})`);
+    await waitFor(async () => (await count('features')) > 0, 60_000, () => `features of pump-1 in InfluxDB (demo output:\n${demo.output()})`);
     const fields = await influx.query(`SHOW FIELD KEYS FROM "features"`, 'telltale');
     const names = (fields.results[0]?.series?.[0]?.values ?? []).map((v) => String(v[0]));
     expect(names.some((n) => n.startsWith('flow') || n.includes('vibration'))).toBe(true);
@@ -72,7 +72,7 @@ describe('telltale demo pipeline', () => {
   }, 90_000);
 
   it.runIf(scoring)('sends an alert open event for the injected fault and stores it in InfluxDB', async () => {
-    const injected = await waitFor(() => /Fault injected at (\S+):/.exec(demo.output()), 150_000, `the fault injection (demo output:\n${demo.output()})`);
+    const injected = await waitFor(() => /Fault injected at (\S+):/.exec(demo.output()), 150_000, () => `the fault injection (demo output:\n${demo.output()})`);
     const onset = Date.parse(injected[1]);
     const open = await waitFor(() => received.find((m) => m.topic === `${ROOT}/alerts`
       && (m.body.alert as { kind?: string; asset?: string; ts?: number } | undefined)?.kind === 'open'

@@ -25,6 +25,9 @@ describe('FeatureProcessor', () => {
     expect(() => new FeatureProcessor({ size: 1 })).toThrow(/size must be an integer ≥ 2, got 1/);
     const p = new FeatureProcessor({ size: 2, maxAssets: 1 });
     expect(() => p.apply({ asset: 'a', ts: 1, values: { s: 'text' } })).toThrow(/asset "a": no numeric tags in the first batch/);
+    // A device that is down at start delivers batches with nothing read: skipped quietly, the layout waits for values.
+    expect(p.apply({ asset: 'a', ts: 1, values: { v: null }, quality: { v: bad('timeout', 'timeout') } })).toBeUndefined();
+    expect(p.assetCount).toBe(0);
     p.apply({ asset: 'a', ts: 1, values: { v: 1 } });
     expect(() => p.apply({ asset: 'b', ts: 1, values: { v: 1 } })).toThrow(/asset "b" would exceed the limit of 1 assets/);
   });

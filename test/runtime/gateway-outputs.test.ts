@@ -70,10 +70,11 @@ describe('Gateway with tsdb, uplink, models and API TLS from its config', () => 
       return (r.results[0]?.series?.[0]?.values?.length ?? 0);
     };
     await waitFor(async () => (await count('SELECT * FROM "samples" LIMIT 5')) >= 5, 30_000, 'samples in InfluxDB');
-    await waitFor(async () => (await count(`SELECT * FROM "health" WHERE "component" = 'gateway' LIMIT 2`)) >= 2, 30_000, 'health points');
-    const h = await influxd.query(`SELECT last("samples_per_s"), last("outbox_backlog"), last("bytes_in"), last("tsdb_connected") FROM "health"`, 'gwtest');
-    const [, samplesPerS, backlog, bytesIn, tsdbUp] = h.results[0].series![0].values![0] as number[];
-    expect(samplesPerS).toBeGreaterThan(0);
+    // The first health point may come before the first poll (samples_per_s 0): wait for one that saw samples.
+    const rate = async () => (await influxd.query(`SELECT max("samples_per_s") FROM "health" WHERE "component" = 'gateway'`, 'gwtest')).results[0]?.series?.[0]?.values?.[0]?.[1] as number | undefined;
+    await waitFor(async () => ((await rate()) ?? 0) > 0, 30_000, 'a health point with samples_per_s > 0');
+    const h = await influxd.query(`SELECT last("outbox_backlog"), last("bytes_in"), last("tsdb_connected") FROM "health"`, 'gwtest');
+    const [, backlog, bytesIn, tsdbUp] = h.results[0].series![0].values![0] as number[];
     expect(backlog).toBeGreaterThanOrEqual(0);
     expect(bytesIn).toBeGreaterThan(0); // the gateway counts device bytes for the bandwidth meter itself
     expect(tsdbUp).toBe(1);

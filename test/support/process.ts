@@ -34,8 +34,8 @@ export function spawnPeer(cmd: string, args: string[], opts: SpawnOptions = {}):
   return { child, output: () => out, stop, kill9 };
 }
 
-/** Polls fn until it returns a truthy value or timeoutMs passes. */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 20_000, what = 'condition'): Promise<NonNullable<T>> {
+/** Polls fn until it returns a truthy value or timeoutMs passes; `what` (or what it returns, evaluated at the timeout) names it in the error. */
+export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 20_000, what: string | (() => string) = 'condition'): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -45,7 +45,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 20_000, w
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -9,7 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { FAULT_KINDS, startSimulator, type FaultKind, type Simulator } from '../../simulator/index.ts';
 import { describeGroundTruth } from '../../simulator/console.ts';
 import { validateConfig } from '../../config/load.ts';
-import { defaultFlow } from '../../host/default-flow.ts';
+import { defaultFlow, learningScoreFields } from '../../host/default-flow.ts';
 import { onFirstGoodSample } from '../../runtime/first-sample.ts';
 import { DeviceRegistry } from '../../runtime/registry.ts';
 import { parsePort, reportStartFailure, runGateway, withOverrides } from '../../runtime/run.ts';
@@ -79,15 +79,6 @@ function usage(message: string): void {
 function scoringInstalled(): boolean {
   const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { 'node-red'?: { nodes?: Record<string, string> } };
   return pkg['node-red']?.nodes?.['anomaly-score'] !== undefined;
-}
-
-/** anomaly-score learning each asset's baseline on the device (the simulated plant starts healthy). */
-function anomalyScoreFields(learnWindows: number, dir: string): Record<string, unknown> {
-  return {
-    name: 'anomaly score (learns baseline)', model: '', learn: true, family: 'pca', learnWindows, learnMinutes: '',
-    learnQuantile: 1, learnMargin: 3, int8: false, dir, threshold: '', smoothing: 3, closeRatio: 0.7, minOpenWindows: 3, minCloseWindows: 3,
-    topK: 3, driftReference: 200, driftWindow: 100, driftStatistic: 'psi',
-  };
 }
 
 function scheduleFault(sim: Simulator, opts: DemoOptions): (() => void) | undefined {
@@ -176,7 +167,7 @@ export function register(program: Command): void {
             pipeline: {
               site: SITE, gateway: GATEWAY, influxUrl: '${TELLTALE_INFLUX_URL}', mqttUrl: '${TELLTALE_MQTT_URL}',
               windowSize: opts.window, windowHop: Math.max(1, Math.round(opts.window / 4)), features: 'mean,std', tags: opts.replay === undefined ? PUMP_TAGS : '', summaryPeriodS: opts.summaryPeriod,
-              ...(scoring ? { anomalyScore: anomalyScoreFields(opts.learnWindows, join(dataDir, 'models')) } : {}),
+              ...(scoring ? { anomalyScore: learningScoreFields(opts.learnWindows, join(dataDir, 'models')) } : {}),
             },
           }),
           afterStop: async () => {
