@@ -88,7 +88,7 @@ export function formatPeerTable(r: PeerBenchReport): string {
   const ratios: string[][] = [];
   for (const row of r.rows) {
     const t = row.telltale;
-    if (t) rows.push([row.step, 'telltale', k(t.valuesPerS), t.status, t.cpuPct.toFixed(0), k(telltaleValuesPerCpuS(t)), t.rssMaxMB.toFixed(0), age(t.dataAgeP99Ms, false), `skipped ${t.skippedPolls}`, k(t.influxPointsPerS), `${t.errors.length}`]);
+    if (t) rows.push([row.step, 'telltale', k(t.valuesPerS), t.status, t.cpuPct.toFixed(0), k(telltaleValuesPerCpuS(t)), t.rssMaxMB.toFixed(0), age(t.dataAgeP99Ms, false), `skipped ${t.skippedPolls}`, k(t.influxValuesPerS), `${t.errors.length}`]);
     for (const p of row.peers) {
       rows.push([row.step, `node-red ${p.variant}`, k(p.valuesPerS), p.status, p.cpuPct.toFixed(0), k(p.valuesPerCpuS), p.rssMaxMB.toFixed(0), age(p.dataAgeP99Ms, true), `${p.queueStart}→${p.queueEnd}`, k(p.influxFeatureValuesPerS), `${p.logLines}`]);
       if (t) ratios.push([row.step, p.variant, x(t.valuesPerS, p.valuesPerS), x(telltaleValuesPerCpuS(t), p.valuesPerCpuS), x(t.rssMaxMB, p.rssMaxMB)]);
@@ -104,7 +104,7 @@ export function formatPeerTable(r: PeerBenchReport): string {
     ...table(head, rows), '',
     ...(ratios.length ? [...table(['step', 'Telltale / peer', 'values/s', 'values/CPU-s', 'RSS'], ratios), ''] : []),
     `load average (1 min) per step: ${r.rows.map((row) => `${row.step} ${row.loadavg[0].toFixed(2)}→${row.loadavg[1].toFixed(2)}`).join(', ')}`,
-    'telltale: features + ONNX scoring + raw samples to InfluxDB + MQTT uplink (influx = points/s); node-red: features only (influx = feature fields/s); peer data age is an upper bound (1 s resolution)',
+    'telltale: features + ONNX scoring + raw samples to InfluxDB + MQTT uplink (influx = field values/s: raw samples, features, scores); node-red: features only (influx = feature fields/s); peer data age is an upper bound (1 s resolution)',
     ...(errs.length ? ['errors:', ...errs] : []),
   ].join('\n');
 }

@@ -41,6 +41,8 @@ export interface StepResult {
   loopLagP99Ms: number;
   loopLagMaxMs: number;
   influxPointsPerS: number;
+  /** Field values stored per second (a raw-sample point holds one per tag). */
+  influxValuesPerS: number;
   influxQueueGrowth: number;
   bytesInPerS: number;
   bytesUpPerS: number;
@@ -83,10 +85,10 @@ const k = (v: number) => (!Number.isFinite(v) ? '-' : v >= 1e4 ? `${(v / 1e3).to
 const ms = (v: number) => (!Number.isFinite(v) ? '-' : v.toFixed(v < 10 ? 1 : 0));
 
 export function formatTable(r: BenchReport): string {
-  const head = ['step', 'target/s', 'values/s', 'status', 'skipped', 'age p99', 'alert p50', 'alert p99', 'path p50', 'path p99', 'alerts', 'opened', 'CPU %', 'RSS MB', 'lag p99', 'influx pt/s', 'B in/s', 'B up/s'];
+  const head = ['step', 'target/s', 'values/s', 'status', 'skipped', 'age p99', 'alert p50', 'alert p99', 'path p50', 'path p99', 'alerts', 'opened', 'CPU %', 'RSS MB', 'lag p99', 'influx values/s', 'B in/s', 'B up/s'];
   const rows = r.steps.map((s) => [
     s.step, k(s.targetValuesPerS), k(s.valuesPerS), s.status, String(s.skippedPolls), ms(s.dataAgeP99Ms), ms(s.latencyP50Ms), ms(s.latencyP99Ms), ms(s.pathLatencyP50Ms), ms(s.pathLatencyP99Ms),
-    `${s.alertsReceived}/${s.faults}`, String(s.alertsOpened ?? '-'), s.cpuPct.toFixed(0), s.rssMaxMB.toFixed(0), ms(s.loopLagP99Ms), k(s.influxPointsPerS), k(s.bytesInPerS), k(s.bytesUpPerS),
+    `${s.alertsReceived}/${s.faults}`, String(s.alertsOpened ?? '-'), s.cpuPct.toFixed(0), s.rssMaxMB.toFixed(0), ms(s.loopLagP99Ms), k(s.influxValuesPerS), k(s.bytesInPerS), k(s.bytesUpPerS),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');

@@ -59,7 +59,7 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
     const a0 = c.alerts;
     const s0 = c.scored;
     const b0 = c.bytesIn;
-    const p0 = pipe.outputs.tsdb!.metrics().pointsWritten;
+    const { pointsWritten: p0, valuesWritten: iv0 } = pipe.outputs.tsdb!.metrics();
     const up0 = pipe.outputs.uplink!.status().bandwidth.totalUplinkBytes;
     const skip0 = pipe.devices.reduce((n, d) => n + (d.status().skippedPolls ?? 0), 0);
     const q0 = pipe.outputs.tsdb!.metrics().pointsQueued;
@@ -110,7 +110,7 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
       latencyP50Ms: percentile(latencies, 50), latencyP99Ms: percentile(latencies, 99), pathLatencyP50Ms: percentile(pathLatencies, 50), pathLatencyP99Ms: percentile(pathLatencies, 99), faults: next, alertsOpened: c.alerts - a0, alertsReceived: latencies.length, windowsScored: c.scored - s0,
       cpuPct: ((cpu.user + cpu.system) / 1e6 / elapsed) * 100, rssStartMB: rssStart / 2 ** 20, rssMaxMB: rssMax / 2 ** 20,
       loopLagP99Ms: lag.percentile(99) / 1e6, loopLagMaxMs: lag.max / 1e6,
-      influxPointsPerS: (m.pointsWritten - p0) / elapsed, influxQueueGrowth: queueGrowth,
+      influxPointsPerS: (m.pointsWritten - p0) / elapsed, influxValuesPerS: (m.valuesWritten - iv0) / elapsed, influxQueueGrowth: queueGrowth,
       bytesInPerS: (c.bytesIn - b0) / elapsed, bytesUpPerS: (pipe.outputs.uplink!.status().bandwidth.totalUplinkBytes - up0) / elapsed,
       errors: c.errors.slice(0, 5),
     };

@@ -10,6 +10,7 @@ describe('runBench', () => {
     expect(s).toMatchObject({ step: '200x10', tags: 200, rate: 10, assets: 2, targetValuesPerS: 2000 });
     expect(s.valuesPerS).toBeGreaterThan(0);
     expect(s.influxPointsPerS).toBeGreaterThan(0);
+    expect(s.influxValuesPerS).toBeGreaterThan(s.influxPointsPerS); // a raw-sample point holds a field per tag
     expect(s.bytesInPerS).toBeGreaterThan(0);
     expect(s.faults).toBeGreaterThan(0);
     expect(['ok', 'behind', 'shedding']).toContain(s.status);
