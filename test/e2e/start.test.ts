@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,8 +38,12 @@ describe('telltale start', () => {
     const health = await waitFor(async () => {
       const body = (await (await fetch(`http://127.0.0.1:${apiPort}/healthz`)).json()) as { devices: { id: string; samples: number }[] };
       return body.devices[0]?.samples > 0 ? body : undefined;
-    }, 60_000, `samples (output:\n${gateway.output()})`);
+    }, 60_000, () => `samples (output:\n${gateway?.output()})`);
     expect(health.devices.map((d) => d.id)).toEqual(['station']);
+    // bin/telltale.js re-executed itself (same PID) with the memory-lean V8 flags and glibc arenas.
+    const pid = gateway.child.pid!;
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--max-semi-space-size=8', '--heap-growing-percent=20']));
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
     await gateway.stop(20_000);
     expect(gateway.child.exitCode).toBe(0);
   });
