@@ -6,8 +6,8 @@
  * memory: the least-squares slope of RSS and of heap used over the second half of the run (MiB per minute; the first
  * half is warm-up: V8 sizing its heap, SQLite its page cache) and the active resources at the first sample vs the last.
  * Flat is the goal: exit code 1 when alerts are missing, 3 when the RSS slope exceeds --max-slope (default 0.5 MiB/min)
- * or handles grew. The gateway inherits the environment: `NODE_OPTIONS=--max-semi-space-size=4 npm run soak` soaks it
- * with the V8 sizing bin/telltale.js gives `start` and `demo`.
+ * or handles grew. The gateway runs with the V8 flags and MALLOC_ARENA_MAX that bin/telltale.js gives `start`
+ * (TELLTALE_NODE_FLAGS overrides them the same way).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +63,11 @@ const ids = new Set<string>();
 const rx = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'rx-soak', clean: false, reconnectPeriod: 200, properties: { sessionExpiryInterval: 3600 } });
 rx.on('message', (topic, payload) => { if (topic.endsWith('/alerts')) ids.add((JSON.parse(payload.toString()) as { alert: { id: string } }).alert.id); });
 await rx.subscribeAsync('telltale/#', { qos: 1 });
-const gw = spawnPeer(join(process.cwd(), 'node_modules/.bin/node'), [join(process.cwd(), 'test/faults/fixtures/gateway-driver.ts'), broker.url, influx.url, dir, 's', '1000000000', '5']);
+// The sizing bin/telltale.js gives `start` (the same default and the same override).
+const nodeFlags = (process.env.TELLTALE_NODE_FLAGS ?? '--max-semi-space-size=8 --heap-growing-percent=20').split(/\s+/).filter(Boolean);
+const gw = spawnPeer(join(process.cwd(), 'node_modules/.bin/node'), [...nodeFlags, join(process.cwd(), 'test/faults/fixtures/gateway-driver.ts'), broker.url, influx.url, dir, 's', '1000000000', '5'], {
+  env: { MALLOC_ARENA_MAX: '2', ...process.env },
+});
 const port = await waitFor(() => /healthz (\d+)/.exec(gw.output())?.[1], 20_000, 'the gateway healthz port');
 const t0 = Date.now();
 const end = t0 + minutes * 60_000;
