@@ -53,12 +53,13 @@ export class GatewayMetrics {
     const errors = new client.Counter({ name: 'telltale_device_errors_total', help: 'Failed device requests (timeouts, exceptions, transport errors)', labelNames: ['device'], registers: [r] });
     const reconnects = new client.Counter({ name: 'telltale_device_reconnects_total', help: 'Device reconnects', labelNames: ['device'], registers: [r] });
     const [mSamples, mErrors, mReconnects] = [mirrored(samples), mirrored(errors), mirrored(reconnects)];
-    let last: { t: number; total: number } | undefined;
+    // The first scrape measures from here (the gateway's start), not 0 for want of a previous scrape.
+    let last = { t: now(), total: src.registry.statuses().reduce((n, s) => n + s.samples, 0) };
     new client.Gauge({
-      name: 'telltale_samples_per_second', help: 'Values read per second over the last scrape interval', registers: [r],
+      name: 'telltale_samples_per_second', help: 'Values read per second since the previous scrape (the first: since start)', registers: [r],
       collect() {
         const t = now();
-        this.set(last && t > last.t && total >= last.total ? ((total - last.total) * 1000) / (t - last.t) : 0);
+        this.set(t > last.t && total >= last.total ? ((total - last.total) * 1000) / (t - last.t) : 0);
         last = { t, total };
       },
     });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../gateway/api/app.ts';
+import { GatewayMetrics } from '../../gateway/api/metrics.ts';
 import { LatestState } from '../../gateway/api/latest-state.ts';
 import { DeviceRegistry } from '../../gateway/runtime/registry.ts';
 import type { DeviceStatus } from '../../gateway/core/sample.ts';
@@ -52,6 +53,21 @@ describe('API status routes', () => {
     expect(m.has('telltale_outbox_backlog_age_seconds')).toBe(true);
     expect(m.get('telltale_process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(m.has('telltale_nodejs_eventloop_lag_seconds')).toBe(true);
+  });
+
+  it('reports samples per second since start at the first scrape, then since the previous scrape', async () => {
+    const device: DeviceStatus = { id: 'd', protocol: 'modbus-tcp', state: 'connected', connected: true, samples: 0, errors: 0, reconnects: 0, requests: 0 };
+    const reg = new DeviceRegistry();
+    reg.register(fixedInput(device));
+    let clock = 1_000_000;
+    const metrics = new GatewayMetrics({ registry: reg, now: () => clock });
+    const rate = async () => parseMetrics(await metrics.registry.metrics()).get('telltale_samples_per_second');
+    clock += 10_000;
+    device.samples = 500;
+    expect(await rate()).toBe(50);
+    clock += 2_000;
+    device.samples = 900;
+    expect(await rate()).toBe(200);
   });
 
   it('counts only what grew since the last scrape into the mirrored counters', async () => {
