@@ -31,7 +31,7 @@ describe('docker/compose.yaml', () => {
     expect(Object.keys(services).sort()).toEqual(['gateway', 'grafana', 'influxdb', 'mosquitto', 'simulator']);
     expect(services.influxdb.image).toBe('influxdb:1.8');
     expect(services.mosquitto.image).toBe('eclipse-mosquitto:2');
-    expect(services.gateway.command).toEqual(['start', '--config', '/etc/telltale/gateway.yaml']);
+    expect(services.gateway.command).toEqual(['start', '--config', '/etc/telltale/gateway.yaml', '--learn-windows', '150']);
     expect(services.simulator.command?.[0]).toBe('simulate');
     expect(Object.keys(services.gateway.depends_on ?? {}).sort()).toEqual(['influxdb', 'mosquitto', 'simulator']);
   });
