@@ -53,8 +53,22 @@ describe('Gateway with tsdb, uplink, models and API TLS from its config', () => 
       uplink: { url: mosquitto.url, summaryPeriodMs: 60_000 },
       models: { publicKey: k.publicKeyPath },
     });
-    gw = await Gateway.start({ config, log: (l) => lines.push(l) });
+    // editor.enabled false: no editor is served, but the flow runs — a function node's score reaches InfluxDB
+    // through influx-write with the gateway's own writer.
+    const seedFlow = () => [
+      { id: 'tab', type: 'tab', label: 'flow' },
+      { id: 'once', type: 'inject', z: 'tab', once: true, onceDelay: 0.1, repeat: '', topic: '', payload: '', payloadType: 'date', props: [{ p: 'payload' }], wires: [['fn']] },
+      { id: 'fn', type: 'function', z: 'tab', func: "msg.payload = { asset: 'flow-asset', ts: Date.now(), score: 0.42 };\nreturn msg;", outputs: 1, wires: [['out']] },
+      { id: 'out', type: 'influx-write', z: 'tab', name: '', target: 'gateway', url: '', db: '', site: 'plant-7', gateway: 'gw-a', batchSize: 100, flushIntervalMs: 200, wires: [] },
+    ];
+    gw = await Gateway.start({ config, log: (l) => lines.push(l), seedFlow });
   }, 60_000);
+
+  it('runs the flow with the editor not served', async () => {
+    expect(gw.editorUrl).toBeUndefined();
+    const scores = async () => (await influxd.query(`SELECT "score" FROM "scores" WHERE "asset" = 'flow-asset'`, 'gwtest')).results[0]?.series?.[0]?.values?.length ?? 0;
+    await waitFor(async () => (await scores()) >= 1, 30_000, 'the flow\'s score in InfluxDB');
+  });
   afterAll(async () => {
     await gw?.stop();
     await sub?.endAsync();
@@ -112,7 +126,7 @@ describe('Gateway with tsdb, uplink, models and API TLS from its config', () => 
     const audit = await waitFor(async () => {
       const r = await influxd.query(`SELECT "alert_id", "message" FROM "summaries"."alerts" WHERE "severity" = 'audit'`, 'gwtest');
       const rows = r.results[0]?.series?.[0]?.values ?? [];
-      return rows.length >= 4 ? rows : undefined;
+      return rows.length >= 5 ? rows : undefined; // installed ×2, activated, refused ×2
     }, 20_000, 'audit events in InfluxDB');
     const ids = audit.map((r) => String(r[1]));
     expect(ids.filter((i) => i.startsWith('model-installed-')).length).toBe(2);
