@@ -17,8 +17,10 @@ if (major < 24) {
 // flags and glibc its environment only at start-up, so the process re-executes itself (process.execve: same PID,
 // nothing printed yet). A semi-space flag of the user's own (node --max-semi-space-size=N or NODE_OPTIONS) skips
 // this; MALLOC_ARENA_MAX from the environment wins. TELLTALE_REEXECUTED marks the second start (never twice).
+import { nodeFlags } from './node-flags.js';
+
 const SIZED = new Set(['start', 'demo', 'bench']);
-const V8_FLAGS = (process.env.TELLTALE_NODE_FLAGS ?? '--max-semi-space-size=8 --heap-growing-percent=20').split(/\s+/).filter(Boolean);
+const V8_FLAGS = nodeFlags();
 const own = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--max-semi-space-size\b/.test(a));
 if (SIZED.has(process.argv[2]) && !own && V8_FLAGS.length > 0 && !process.env.TELLTALE_REEXECUTED && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...V8_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { MALLOC_ARENA_MAX: '2', ...process.env, TELLTALE_REEXECUTED: '1' });

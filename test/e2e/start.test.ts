@@ -8,6 +8,8 @@ import { stringify } from 'yaml';
 import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts';
 import { freePort } from '../support/ports.ts';
 import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
+// @ts-expect-error plain JS module of the CLI launcher, no type declarations
+import { DEFAULT_NODE_FLAGS } from '../../bin/node-flags.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const telltale = (args: string[]) => spawnPeer(join(repo, 'node_modules/.bin/node'), ['bin/telltale.js', ...args], { cwd: repo });
@@ -42,7 +44,8 @@ describe('telltale start', () => {
     expect(health.devices.map((d) => d.id)).toEqual(['station']);
     // bin/telltale.js re-executed itself (same PID) with the memory-lean V8 flags and glibc arenas.
     const pid = gateway.child.pid!;
-    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--max-semi-space-size=8', '--heap-growing-percent=20']));
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(DEFAULT_NODE_FLAGS.split(' ')));
+    expect(DEFAULT_NODE_FLAGS).toMatch(/--max-semi-space-size=\d+/);
     expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
     await gateway.stop(20_000);
     expect(gateway.child.exitCode).toBe(0);

@@ -17,6 +17,8 @@ import mqtt from 'mqtt';
 import { startMosquitto } from '../support/mosquitto.ts';
 import { startInfluxd } from '../support/influxd.ts';
 import { spawnPeer, waitFor } from '../support/process.ts';
+// @ts-expect-error plain JS module of the CLI launcher, no type declarations
+import { nodeFlags } from '../../bin/node-flags.js';
 
 const { values } = parseArgs({ options: {
   minutes: { type: 'string', default: '1' },
@@ -64,8 +66,7 @@ const rx = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: '
 rx.on('message', (topic, payload) => { if (topic.endsWith('/alerts')) ids.add((JSON.parse(payload.toString()) as { alert: { id: string } }).alert.id); });
 await rx.subscribeAsync('telltale/#', { qos: 1 });
 // The sizing bin/telltale.js gives `start` (the same default and the same override).
-const nodeFlags = (process.env.TELLTALE_NODE_FLAGS ?? '--max-semi-space-size=8 --heap-growing-percent=20').split(/\s+/).filter(Boolean);
-const gw = spawnPeer(join(process.cwd(), 'node_modules/.bin/node'), [...nodeFlags, join(process.cwd(), 'test/faults/fixtures/gateway-driver.ts'), broker.url, influx.url, dir, 's', '1000000000', '5'], {
+const gw = spawnPeer(join(process.cwd(), 'node_modules/.bin/node'), [...nodeFlags(), join(process.cwd(), 'test/faults/fixtures/gateway-driver.ts'), broker.url, influx.url, dir, 's', '1000000000', '5'], {
   env: { MALLOC_ARENA_MAX: '2', ...process.env },
 });
 const port = await waitFor(() => /healthz (\d+)/.exec(gw.output())?.[1], 20_000, 'the gateway healthz port');
