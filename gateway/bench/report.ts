@@ -43,6 +43,7 @@ export interface StepResult {
   influxPointsPerS: number;
   /** Field values stored per second (a raw-sample point holds one per tag). */
   influxValuesPerS: number;
+  /** Growth of the InfluxDB queue over the step, in field values (compared with the target values/s). */
   influxQueueGrowth: number;
   bytesInPerS: number;
   bytesUpPerS: number;

@@ -62,7 +62,7 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
     const { pointsWritten: p0, valuesWritten: iv0 } = pipe.outputs.tsdb!.metrics();
     const up0 = pipe.outputs.uplink!.status().bandwidth.totalUplinkBytes;
     const skip0 = pipe.devices.reduce((n, d) => n + (d.status().skippedPolls ?? 0), 0);
-    const q0 = pipe.outputs.tsdb!.metrics().pointsQueued;
+    const q0 = pipe.outputs.tsdb!.metrics().valuesQueued;
     c.ages.length = 0;
     pathLatencies.length = 0;
     const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -99,7 +99,7 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
     const skipped = pipe.devices.reduce((n, d) => n + (d.status().skippedPolls ?? 0), 0) - skip0;
     const ages = c.ages.slice().sort((a, b) => a - b);
     const valuesPerS = values / elapsed;
-    const queueGrowth = m.pointsQueued - q0;
+    const queueGrowth = m.valuesQueued - q0; // field values, like the target
     return {
       step: `${spec.tags}x${spec.rate}`, tags: spec.tags, rate: spec.rate, assets, seconds: elapsed,
       targetValuesPerS: target, valuesPerS,

@@ -30,6 +30,8 @@ export interface TsdbMetrics {
   valuesWritten: number;
   batchesWritten: number;
   pointsQueued: number;
+  /** Field values of the queued points (what the disk queue's bound counts; a raw-sample point holds one per tag). */
+  valuesQueued: number;
   batchesQueued: number;
   pointsRejected: number;
   pointsDropped: Record<TsdbKind, number>;
@@ -165,6 +167,7 @@ export class TsdbWriter implements Output<TsdbRecord> {
       valuesWritten: this.m.valuesWritten,
       batchesWritten: this.m.batchesWritten,
       pointsQueued: this.queue.size + this.memory.reduce((n, b) => n + b.points.length, 0) + this.buffered,
+      valuesQueued: this.queue.values + this.memory.reduce((n, b) => n + valuesOf(b.points), 0) + this.bufferedValues,
       batchesQueued: this.queue.batches,
       pointsRejected: this.m.pointsRejected,
       pointsDropped: { ...this.queue.dropped },

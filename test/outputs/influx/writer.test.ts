@@ -247,13 +247,13 @@ describe('TsdbWriter', () => {
     });
     await w.connect();
     for (let i = 0; i < 3; i++) {
-      await w.write([{ kind: 'scores', asset: 'p', ts: T0, score: i }]);
+      await w.write([{ kind: 'scores', asset: 'p', ts: T0, score: i, threshold: 1 }]);
       w.flush();
       await new Promise((r) => setTimeout(r, 300));
     }
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^tsdb gone_db: InfluxDB unavailable \(.*ECONNREFUSED.*\)/);
-    expect(w.metrics()).toMatchObject({ connected: false, pointsQueued: 3 });
+    expect(w.metrics()).toMatchObject({ connected: false, pointsQueued: 3, valuesQueued: 6 }); // score + threshold per point
     await w.close();
   });
 
