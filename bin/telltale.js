@@ -19,6 +19,10 @@ if (major < 24) {
 // this; MALLOC_ARENA_MAX from the environment wins. TELLTALE_REEXECUTED marks the second start (never twice).
 import { nodeFlags } from './node-flags.js';
 
+// onnxruntime must never phone home: set before the re-execution below, so the gateway's own environment (what
+// /proc/<pid>/environ and every child it starts see) carries it, not only this process's copy.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 const SIZED = new Set(['start', 'demo', 'bench']);
 const V8_FLAGS = nodeFlags();
 const own = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--max-semi-space-size\b/.test(a));
@@ -26,6 +30,5 @@ if (SIZED.has(process.argv[2]) && !own && V8_FLAGS.length > 0 && !process.env.TE
   process.execve(process.execPath, [process.execPath, ...V8_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { MALLOC_ARENA_MAX: '2', ...process.env, TELLTALE_REEXECUTED: '1' });
 }
 
-process.env.ORT_DISABLE_TELEMETRY ??= '1';
 const { main } = await import('../dist/gateway/cli/main.js');
 await main(process.argv);
