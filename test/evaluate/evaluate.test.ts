@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runEvaluate } from '../../gateway/cli/commands/evaluate.ts';
 import { loadDataset, loadTable, SKAB_SPEC } from '../../gateway/evaluate/dataset.ts';
@@ -66,14 +66,52 @@ describe('telltale evaluate', () => {
     expect((text.match(/<rect /g) ?? []).length).toBe(3); // background, one fault interval, one alert
   });
 
-  it('does score an unlabelled CSV (no --label-column): predictions only, no metrics', async () => {
+  /** The fixture's files (relative paths) with each row mapped by fn, written under a new directory. */
+  const rewrite = (name: string, fn: (cells: string[], row: number, file: string) => string[]): string => {
+    const out = join(tmp, name);
+    for (const rel of ['plant-a.csv', 'line2/plant-b.csv', 'normal.csv']) {
+      const lines = readFileSync(join(FIXTURE, rel), 'utf8').trimEnd().split('\n');
+      mkdirSync(dirname(join(out, rel)), { recursive: true });
+      writeFileSync(join(out, rel), `${lines.map((l, i) => fn(l.split(';'), i, rel).join(';')).join('\n')}\n`);
+    }
+    return out;
+  };
+  const predictionsOf = (dir: string): Record<string, string> => Object.fromEntries(['plant-a.csv', 'line2/plant-b.csv'].map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+
+  it('does score an unlabelled CSV (no --label-column, no label column in the files): predictions only, no metrics, the same predictions as the labelled run', async () => {
+    // The fixture without its label column: the only inputs left are x and y.
+    const data = rewrite('no-labels', (cells, _row, rel) => (rel === 'normal.csv' ? cells : cells.slice(0, 3)));
+    expect(readFileSync(join(data, 'plant-a.csv'), 'utf8').split('\n')[0]).toBe('time;x;y');
     let printed = '';
     const out = join(tmp, 'unlabelled');
-    const [r] = await runEvaluate({ ...tiny, labelColumn: undefined, predictions: out }, (s) => (printed += s));
+    const [r] = await runEvaluate({ ...tiny, data, labelColumn: undefined, predictions: out }, (s) => (printed += s));
     expect(r.totals).toBeUndefined();
     expect(r.files.map((f) => f.relPath)).toEqual(['line2/plant-b.csv', 'normal.csv', 'plant-a.csv']);
     expect(readFileSync(join(out, 'normal.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(21);
     expect(printed).not.toMatch(/published/);
+    // Oracle independent of the scorer: labels are never an input, so the labelled run (label column declared and
+    // dropped) must predict exactly what the run on the files without labels predicts.
+    const labelled = join(tmp, 'labelled-pred');
+    await runEvaluate({ ...tiny, predictions: labelled }, () => {});
+    const a = predictionsOf(out);
+    const b = predictionsOf(labelled);
+    expect(a['plant-a.csv']).toBe(b['plant-a.csv']);
+    expect(a['line2/plant-b.csv']).toBe(b['line2/plant-b.csv']);
+  });
+
+  it('does predict the same, byte for byte, when the labels of a labelled set are shuffled (labels never reach the model)', async () => {
+    // A fixed permutation of each file's label column (rows 1..40), different from the identity.
+    const perm = Array.from({ length: 40 }, (_, i) => (i * 17 + 5) % 40);
+    const labelsOf = (rel: string) => readFileSync(join(FIXTURE, rel), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(';')[3]);
+    const data = rewrite('shuffled', (cells, row, rel) => (row === 0 || rel === 'normal.csv' ? cells : [...cells.slice(0, 3), labelsOf(rel)[perm[row - 1]]]));
+    expect(readFileSync(join(data, 'plant-a.csv'), 'utf8')).not.toBe(readFileSync(join(FIXTURE, 'plant-a.csv'), 'utf8'));
+    const shuffled = join(tmp, 'shuffled-pred');
+    const original = join(tmp, 'original-pred');
+    const [rs] = await runEvaluate({ ...tiny, data, predictions: shuffled }, () => {});
+    await runEvaluate({ ...tiny, predictions: original }, () => {});
+    expect(predictionsOf(shuffled)).toEqual(predictionsOf(original));
+    // The metrics do change: the labels were really read and really shuffled.
+    expect(rs.totals!.f1).not.toBeCloseTo(6 / 7, 6);
   });
 
   it('does name the problem for bad input', async () => {
