@@ -42,6 +42,39 @@ async function telltale(...args: string[]): Promise<{ out: string; err: string; 
   return { out, err, code };
 }
 
+/**
+ * The reference definition the threshold follows, written here independently of gateway/models/threshold.ts:
+ * Hyndman & Fan (1996) sample quantile type 7 (R's default, numpy's "linear", Excel's PERCENTILE.INC), 1-based:
+ * h = (n - 1) p + 1, Q(p) = x[⌊h⌋] + (h - ⌊h⌋) (x[⌊h⌋ + 1] - x[⌊h⌋]), x sorted ascending, x[n + 1] = x[n].
+ */
+function type7Quantile(values: ArrayLike<number>, p: number): number {
+  const x = Array.from(values).sort((a, b) => a - b);
+  const h = (x.length - 1) * p + 1;
+  const j = Math.floor(h);
+  return x[j - 1] + (h - j) * ((x[j] ?? x[j - 1]) - x[j - 1]);
+}
+
+describe('quantileThreshold against hand-computed type-7 quantiles', () => {
+  // Worked by hand; the first is the 40th percentile of Wikipedia's "Percentile" example list (linear
+  // interpolation between closest ranks, C = 1: 20 + 0.6 × (35 − 20) = 29).
+  it.each([
+    [[15, 20, 35, 40, 50], 0.4, 29],
+    [[1, 2, 3, 4], 0.5, 2.5], // h = 2.5: halfway between 2 and 3
+    [[50, 10, 40, 20, 30], 0.9, 46], // unsorted input; h = 4.6: 40 + 0.6 × 10
+    [[3, 1, 2], 0.25, 1.5], // h = 1.5
+    [[7, 7, 7], 0.99, 7],
+    [[-2, 5], 1, 5], // p = 1 is the maximum, no interpolation past the end
+    [[0, 100], 0.99, 99], // h = 1.99
+  ])('quantile of %j at %f is %f', (values, p, expected) => {
+    expect(quantileThreshold(values, p)).toBeCloseTo(expected, 12);
+    expect(type7Quantile(values, p)).toBeCloseTo(expected, 12);
+  });
+  it('refuses p outside (0, 1] and no values', () => {
+    expect(() => quantileThreshold([1], 0)).toThrow(RangeError);
+    expect(() => quantileThreshold([], 0.5)).toThrow(RangeError);
+  });
+});
+
 describe('telltale train', () => {
   for (const family of ['pca', 'ae', 'iforest', 'knn']) {
     it(`fits ${family} on the normal rows and writes float, int8 and a manifest with a calibrated threshold`, async () => {
@@ -60,7 +93,7 @@ describe('telltale train', () => {
       const data = loadTrainingData(csv);
       const { score } = await scorer.run(Float32Array.from(data.X), data.nRows);
       await scorer.dispose();
-      expect(m.threshold.value).toBeCloseTo(quantileThreshold(score, 0.99), 5);
+      expect(m.threshold.value).toBeCloseTo(type7Quantile(score, 0.99), 5);
       expect(m.threshold.int8Value).toBeGreaterThan(0);
       expect(m.files.int8.bytes).toBeGreaterThan(0);
     });
