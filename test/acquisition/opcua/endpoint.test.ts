@@ -142,21 +142,42 @@ describe('OpcUaEndpoint', () => {
     expect(ep.status().errors).toBe(0);
   });
 
+  /**
+   * Sets pressure to each value in turn and, after each, waits on events, not on sleeps: a marker value written to
+   * flow (no deadband, same subscription) after the pressure change must arrive, twice in a row, so at least one
+   * whole sampling and publishing cycle has passed since the pressure change. Returns the pressures delivered.
+   */
+  async function stepPressure(deadband: { type: 'absolute' | 'percent'; value: number } | undefined, client: string): Promise<number[]> {
+    server.set('pump-1', 'pressure', 0);
+    server.set('pump-1', 'flow', 0);
+    const ep = new OpcUaEndpoint(device(server.endpointUrl, [tag('pump-1', 'pressure', deadband ? { deadband } : {}), tag('pump-1', 'flow')]), { pkiDir: join(dir, client) });
+    const { batches } = start(ep);
+    await waitFor(() => batches.find((b) => b.values.pressure === 0), 20_000, 'initial pressure');
+    let marker = 1000;
+    for (const v of [1, 2, 3, 9]) {
+      server.set('pump-1', 'pressure', v);
+      for (let i = 0; i < 2; i++) {
+        const m = ++marker;
+        server.set('pump-1', 'flow', m);
+        await waitFor(() => batches.find((b) => b.values.flow === m), 10_000, `flow marker ${m} after pressure ${v}`);
+      }
+    }
+    return batches.map((b) => b.values.pressure).filter((p): p is number => typeof p === 'number');
+  }
+
+  it('reports every pressure step without a deadband (the positive control of the deadband cases)', async () => {
+    const seen = await stepPressure(undefined, 'client-6-none');
+    expect([1, 2, 3, 9].filter((v) => seen.includes(v))).toEqual([1, 2, 3, 9]);
+  });
+
   // pressure's EURange is 0..10, so 50 % is the same band as 5 absolute.
   it.each([
     { type: 'absolute' as const, value: 5 },
     { type: 'percent' as const, value: 50 },
   ])('does not report changes inside the $type deadband ($value)', async (deadband) => {
-    server.set('pump-1', 'pressure', 0);
-    const ep = new OpcUaEndpoint(device(server.endpointUrl, [tag('pump-1', 'pressure', { deadband })]), { pkiDir: join(dir, `client-6-${deadband.type}`) });
-    const { batches } = start(ep);
-    await waitFor(() => batches.find((b) => b.values.pressure === 0), 20_000, 'initial pressure');
-    for (const v of [1, 2, 3, 9]) {
-      server.set('pump-1', 'pressure', v);
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    await waitFor(() => batches.find((b) => b.values.pressure === 9), 10_000, 'pressure beyond the deadband');
-    expect(batches.map((b) => b.values.pressure).filter((v) => v === 1 || v === 2 || v === 3)).toEqual([]);
+    const seen = await stepPressure(deadband, `client-6-${deadband.type}`);
+    expect(seen.filter((v) => v === 1 || v === 2 || v === 3)).toEqual([]);
+    expect(seen).toContain(9);
   });
 
   it('adds a group at run time and stops its batches when removed', async () => {
