@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,9 @@ import { startMosquitto, type Mosquitto } from '../support/mosquitto.ts';
 // The built CLI end to end (the CI test command builds before vitest): simulator → sources → features →
 // scoring → InfluxDB + cloud uplink, against a real influxd and a real mosquitto.
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const scoring = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } })['node-red'].nodes['anomaly-score'] !== undefined;
+// The scoring node must be registered: if its package.json entry is renamed or dropped, the alert test below must
+// fail (it used to be skipped silently), and this names the cause.
+const registeredNodes = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } })['node-red'].nodes;
 const ROOT = 'telltale/demo/telltale-demo';
 
 interface Received { topic: string; body: Record<string, unknown> }
@@ -71,7 +73,9 @@ describe('telltale demo pipeline', () => {
     expect(bandwidth.deviceBytes).toBeGreaterThan(0);
   }, 90_000);
 
-  it.runIf(scoring)('sends an alert open event for the injected fault and stores it in InfluxDB', async () => {
+  it('sends an alert open event for the injected fault and stores it in InfluxDB', async () => {
+    expect(registeredNodes['anomaly-score'], 'package.json node-red.nodes has no "anomaly-score": the demo cannot score').toBe('dist/nodes/anomaly-score/anomaly-score.js');
+    expect(existsSync(join(repo, registeredNodes['anomaly-score']))).toBe(true);
     const injected = await waitFor(() => /Fault injected at (\S+):/.exec(demo.output()), 150_000, () => `the fault injection (demo output:\n${demo.output()})`);
     const onset = Date.parse(injected[1]);
     const open = await waitFor(() => received.find((m) => m.topic === `${ROOT}/alerts`

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { openModel } from '../../gateway/models/open.ts';
+import { ModelLoadError } from '../../gateway/models/scorer.ts';
 
 const node = join(process.cwd(), 'node_modules/.bin/node');
 const cli = join(process.cwd(), 'test/faults/fixtures/cli.ts');
@@ -40,7 +41,10 @@ describe('bad input files', () => {
   it('refuses a file that is not ONNX at all with an error, not a crash', async () => {
     const junk = join(dir, 'junk.onnx');
     writeFileSync(junk, 'this is not a model');
-    await expect(openModel(junk)).rejects.toThrow(Error);
+    // The precise refusal: its own error class, the file named, the reason (not a stack, not a native abort).
+    const err = await openModel(junk).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect((err as Error).message).toMatch(/junk\.onnx: not a loadable ONNX model \(.*protobuf parsing failed/);
   });
 
   const bad: [string, string, RegExp][] = [
