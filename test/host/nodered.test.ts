@@ -46,9 +46,16 @@ describe('startNodeRed', () => {
   });
 
   it('disables diagnostics and telemetry', async () => {
-    expect((await fetch(new URL('diagnostics', host.url))).status).not.toBe(200);
-    const settings = (await (await fetch(new URL('settings', host.url))).json()) as Record<string, unknown>;
-    expect(settings).not.toHaveProperty('telemetryEnabled', true);
+    // Node-RED's own refusal when settings.diagnostics.enabled is false (not a 404 or a 500 that any bug would give).
+    const diag = await fetch(new URL('diagnostics', host.url));
+    expect(diag.status).toBe(403);
+    expect(await diag.json()).toEqual({ code: 'diagnostics.disabled', message: 'diagnostics are disabled' });
+    const res = await fetch(new URL('settings', host.url));
+    expect(res.status).toBe(200);
+    const settings = (await res.json()) as Record<string, unknown>;
+    expect(settings.telemetryEnabled).toBe(false);
+    expect(settings.diagnostics).toEqual({ enabled: false, ui: false });
+    expect((settings.editorTheme as { palette: { catalogues: unknown[] } }).palette.catalogues).toEqual([]);
   });
 
   it('keeps a private credential key in the data dir, stable across restarts', () => {
