@@ -46,10 +46,14 @@ export class GroupState {
       return false;
     }
     const value = scaled(tag, dv);
-    if (value === undefined) {
+    const refused = value === undefined ? 'unsupported' : refusal(value);
+    if (refused !== undefined) {
+      // A value the pipeline cannot use is stored as bad quality with the reason, never passed on as good.
       const { DataType } = nodeOpcua();
       this.values[tag.name] = null;
-      this.quality[tag.name] = bad(`${tag.nodeId}: unsupported data type ${DataType[dv.value.dataType]}`, 'BadTypeMismatch');
+      this.quality[tag.name] = refused === 'unsupported'
+        ? bad(`${tag.nodeId}: unsupported data type ${DataType[dv.value.dataType]}${dv.value.arrayType ? ' array' : ''}`, 'BadTypeMismatch')
+        : bad(`${tag.nodeId}: ${refused}`, refused.startsWith('string') ? 'BadEncodingLimitsExceeded' : 'BadOutOfRange');
       return false;
     }
     this.values[tag.name] = value;
@@ -71,6 +75,16 @@ export class GroupState {
     this.ts = 0;
     return { device, asset: this.def.asset, group: this.def.id, ts, values: { ...this.values }, quality: { ...this.quality } };
   }
+}
+
+/** Longest string value kept (a tag, not a document: a longer one is bad quality, so a server cannot fill memory). */
+export const MAX_STRING_VALUE = 1024;
+
+/** Why a decoded value is not usable, or undefined when it is: non-finite numbers and over-long strings. */
+function refusal(v: TagValue): string | undefined {
+  if (typeof v === 'number' && !Number.isFinite(v)) return `non-finite value ${v}`;
+  if (typeof v === 'string' && v.length > MAX_STRING_VALUE) return `string of ${v.length} characters, longer than ${MAX_STRING_VALUE}`;
+  return undefined;
 }
 
 function scaled(tag: OpcUaTag, dv: DataValue): TagValue | undefined {
