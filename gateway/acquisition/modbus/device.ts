@@ -214,7 +214,14 @@ export class ModbusDevice implements Input {
       const batch = t.ref.batch;
       if (!batch) continue;
       try {
-        batch.values[t.name] = decode(data as ArrayLike<number>, t.offset, t.type, t.order, t.opts, t.scale, t.valueOffset);
+        const v = decode(data as ArrayLike<number>, t.offset, t.type, t.order, t.opts, t.scale, t.valueOffset);
+        if (typeof v === 'number' && !Number.isFinite(v)) {
+          // A float register holding NaN or ±Inf (often a device's "no reading" pattern) is not a measurement.
+          batch.values[t.name] = null;
+          batch.quality[t.name] = bad(`${t.type} at ${describeBlock(block)} offset ${t.offset} is ${v}, not a finite value`, 'non-finite');
+          continue;
+        }
+        batch.values[t.name] = v;
         batch.quality[t.name] = GOOD;
       } catch (err) {
         batch.values[t.name] = null;

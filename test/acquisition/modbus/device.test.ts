@@ -97,6 +97,22 @@ describe('ModbusDevice against our server', () => {
     expect(seen.batches[0].values.r39).toBe(98);
   });
 
+  it('stores a float register holding NaN or ±Infinity as bad quality, not as a good value', async () => {
+    // IEEE 754 single precision, big-endian words (order ABCD): 0x7FC00000 NaN, 0x7F800000 +Inf, 0xFF800000 -Inf, 0x3FC00000 1.5.
+    const words = [[0x7fc0, 0], [0x7f80, 0], [0xff80, 0], [0x3fc0, 0]];
+    words.forEach(([hi, lo], i) => { bank.holding[300 + 2 * i] = hi; bank.holding[301 + 2 * i] = lo; });
+    const names = ['nan', 'inf', 'ninf', 'ok'];
+    const device = new ModbusDevice(tcpDevice('nonfinite', server.port, names.map((n, i) => tag(n, 300 + 2 * i, { type: 'float32' }))));
+    const seen = collect(device);
+    await run(device);
+    const batch = await seen.next();
+    expect(batch.values).toEqual({ nan: null, inf: null, ninf: null, ok: 1.5 });
+    expect(batch.quality.ok).toEqual({ status: 'good' });
+    for (const [n, shown] of [['nan', 'NaN'], ['inf', 'Infinity'], ['ninf', '-Infinity']]) {
+      expect(batch.quality[n]).toEqual({ status: 'bad', code: 'non-finite', reason: expect.stringContaining(`offset ${names.indexOf(n) * 2} is ${shown}, not a finite value`) });
+    }
+  });
+
   it('emits one batch per poll group, grouping tags by asset and interval', async () => {
     const device = new ModbusDevice(tcpDevice('groups', server.port, [tag('a', 1, { asset: 'pump' }), tag('b', 2, { asset: 'motor' }), tag('c', 3, { asset: 'pump', pollIntervalMs: 200 })]));
     const seen = collect(device);
