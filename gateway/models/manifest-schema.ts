@@ -1,13 +1,21 @@
 /** The model manifest (`<name>.manifest.json`): what a gateway must know to feed, trust and judge a model. */
 import { Type, type Static } from '@sinclair/typebox';
 
+/** Inputs a model may take at most: bounds the arrays a manifest and a params file may hold, and the cost of a model. */
+export const MAX_INPUTS = 256;
+/**
+ * A file a manifest names: a plain file name inside the bundle (letters, digits, _ . -, not starting with a dot;
+ * no separator, no `..`, no absolute path, no device), and not another manifest. The readers check it again at open.
+ */
+export const MANIFEST_FILE_NAME = '^(?!.*\\.manifest\\.json$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';
+
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 
 export const ModelFile = Type.Object(
   {
-    path: Type.String({ minLength: 1, description: 'File name, relative to the manifest' }),
+    path: Type.String({ pattern: MANIFEST_FILE_NAME, description: 'Plain file name in the manifest\'s directory' }),
     sha256: Sha256,
-    bytes: Type.Integer({ minimum: 1 }),
+    bytes: Type.Integer({ minimum: 1, maximum: 2 ** 31 }),
     opset: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
@@ -15,8 +23,8 @@ export const ModelFile = Type.Object(
 
 export const ModelManifest = Type.Object(
   {
-    name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),
-    version: Type.String({ minLength: 1, description: 'Version of this model (the manifest format is `format`)' }),
+    name: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$' }),
+    version: Type.String({ minLength: 1, maxLength: 64, description: 'Version of this model (the manifest format is `format`)' }),
     format: Type.Literal(1),
     family: Type.Union([Type.Literal('pca'), Type.Literal('ae'), Type.Literal('iforest'), Type.Literal('knn')]),
     created: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T', description: 'ISO 8601 time of training' }),
@@ -24,8 +32,8 @@ export const ModelManifest = Type.Object(
     description: Type.Optional(Type.String()),
     inputs: Type.Object(
       {
-        count: Type.Integer({ minimum: 1 }),
-        names: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Column order of the input `x`' }),
+        count: Type.Integer({ minimum: 1, maximum: MAX_INPUTS }),
+        names: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: MAX_INPUTS, description: 'Column order of the input `x`' }),
         tags: Type.Array(Type.String(), { description: 'Acquired tags the inputs come from' }),
         features: Type.Array(Type.String(), { description: 'Window features per tag (empty: raw tag values)' }),
         tensor: Type.Literal('x'),
@@ -33,7 +41,7 @@ export const ModelManifest = Type.Object(
       { additionalProperties: false },
     ),
     normalisation: Type.Object(
-      { kind: Type.Literal('zscore'), mean: Type.Array(Type.Number()), std: Type.Array(Type.Number({ exclusiveMinimum: 0 })) },
+      { kind: Type.Literal('zscore'), mean: Type.Array(Type.Number(), { maxItems: MAX_INPUTS }), std: Type.Array(Type.Number({ exclusiveMinimum: 0 }), { maxItems: MAX_INPUTS }) },
       { additionalProperties: false, description: 'Applied inside the graph: the graph takes raw values' },
     ),
     outputs: Type.Object(

@@ -1,23 +1,29 @@
 /**
  * Model bundles on disk: `<name>.onnx` (float), `<name>.int8.onnx`, `<name>.params.json` (TypeScript parameters,
  * for on-device refits and the reference) and `<name>.manifest.json`, which records each file's sha256 and size.
- * readModelBundle refuses a bundle whose files do not match their manifest.
+ * readModelBundle refuses a bundle whose files do not match their manifest; loadBundle reads the manifest first
+ * and lets the caller refuse it (the signature) before any other file of the bundle is opened.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { packageVersion } from '../core/package-root.ts';
 import { modelFromJSON } from './fit.ts';
-import { ModelManifest } from './manifest-schema.ts';
+import { directorySource, showBytes, type BundleSource } from './bundle-source.ts';
+import { MANIFEST_FILE_NAME, ModelManifest } from './manifest-schema.ts';
 import { normalisationToJSON } from './normalise.ts';
 import { DEFAULT_OPSET, toOnnx } from './onnx/export.ts';
+import { checkParams } from './params-check.ts';
 import { PcaModel } from './pca.ts';
-import type { AnomalyModel, ModelParams, PcaScoreKind } from './types.ts';
+import { ModelRefusedError } from './refusal.ts';
+import type { AnomalyModel, PcaScoreKind } from './types.ts';
 
 export type { ModelManifest } from './manifest-schema.ts';
+export { directorySource, memorySource, type BundleSource } from './bundle-source.ts';
 
-export class ManifestError extends Error {
+/** A bundle that does not match its manifest (or a manifest that breaks the schema): a refusal with its reason. */
+export class ManifestError extends ModelRefusedError {
   override readonly name = 'ManifestError';
 }
 
@@ -33,15 +39,11 @@ export interface ManifestInfo {
   created?: Date;
 }
 
-export interface ModelBundle {
-  manifest: ModelManifest;
+/** A bundle read from a directory: the verified bytes and where its files are (local paths, never for messages). */
+export interface ModelBundle extends LoadedBundle {
   manifestPath: string;
   floatPath: string;
   int8Path: string;
-  floatBytes: Uint8Array;
-  int8Bytes: Uint8Array;
-  /** The TypeScript model, when the bundle carries its params file. */
-  model?: AnomalyModel;
 }
 
 const PCA_SCORE: Record<PcaScoreKind, string> = { combined: 'Q/Qlim + T²/T²lim', q: 'Q/Qlim', t2: 'T²/T²lim' };
@@ -70,7 +72,7 @@ const validateManifest = (): ValidateFunction<ModelManifest> => (validator ??= n
 
 export async function writeModelBundle(dir: string, name: string, model: AnomalyModel, info: ManifestInfo): Promise<ModelBundle> {
   if (info.inputs.names.length !== model.nInputs) {
-    throw new ManifestError(`model bundle ${name}: ${info.inputs.names.length} input names for a model of ${model.nInputs} inputs`);
+    throw new ManifestError('invalid-bundle', `model bundle ${name}: ${info.inputs.names.length} input names for a model of ${model.nInputs} inputs`);
   }
   await mkdir(dir, { recursive: true });
   const opset = info.opset ?? DEFAULT_OPSET;
@@ -99,71 +101,146 @@ export async function writeModelBundle(dir: string, name: string, model: Anomaly
     files: { float: entry(files.float, floatBytes, true), int8: entry(files.int8, int8Bytes, true), params: entry(files.params, paramsBytes, false) },
     signature: null,
   };
-  const manifestPath = join(dir, `${name}.manifest.json`);
-  await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, manifestPath, floatPath: join(dir, files.float), int8Path: join(dir, files.int8), floatBytes, int8Bytes, model };
+  const manifestName = `${name}.manifest.json`;
+  const manifestPath = join(dir, manifestName);
+  const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(manifestPath, manifestBytes);
+  return { manifest, manifestName, manifestBytes, manifestPath, floatPath: join(dir, files.float), int8Path: join(dir, files.int8), floatBytes, int8Bytes, paramsBytes, model };
 }
 
-/** Reads `<dir>/*.manifest.json` (exactly one) or the manifest file given, checks schema, sizes and sha256. */
-export async function readModelBundle(dirOrManifest: string): Promise<ModelBundle> {
-  const manifestPath = await findManifest(dirOrManifest);
-  const where = `model manifest ${manifestPath}`;
-  let manifest: ModelManifest;
+/** Size caps: the manifest is read only when it is at most this large, each file only up to its cap. */
+export const MANIFEST_MAX_BYTES = 1024 * 1024;
+export const FILE_MAX_BYTES: Readonly<Record<FileKey, number>> = { float: 8 * 1024 * 1024, int8: 8 * 1024 * 1024, params: 8 * 1024 * 1024 };
+export type FileKey = 'float' | 'int8' | 'params';
+const FILE_KEYS: readonly FileKey[] = ['float', 'int8', 'params'];
+const BUNDLE_FILE = new RegExp(MANIFEST_FILE_NAME);
+
+/** A manifest read, capped and schema-checked, and the exact bytes it was read from. */
+export interface LoadedManifest {
+  manifest: ModelManifest;
+  /** Its file name in the bundle. */
+  manifestName: string;
+  manifestBytes: Uint8Array;
+}
+
+/** A bundle whose files matched their manifest: the bytes verified (what to store and to score with). */
+export interface LoadedBundle extends LoadedManifest {
+  floatBytes: Uint8Array;
+  int8Bytes: Uint8Array;
+  paramsBytes?: Uint8Array;
+  /** The TypeScript model, when the bundle carries its params file. */
+  model?: AnomalyModel;
+}
+
+export interface LoadOptions {
+  /**
+   * Called with the manifest before any other file of the bundle is opened: throw to refuse (the signature check).
+   * Nothing but the manifest has been read when it runs.
+   */
+  trust?: (manifest: ModelManifest) => void;
+  /** The manifest's file name; default: the one `*.manifest.json` of the source. */
+  manifestName?: string;
+}
+
+const refuse = (reason: ConstructorParameters<typeof ManifestError>[0], message: string): ManifestError => new ManifestError(reason, message);
+
+/** Finds, reads (capped) and checks the manifest of a bundle; opens no other file. */
+export async function loadManifest(source: BundleSource, manifestName?: string): Promise<LoadedManifest> {
+  let name = manifestName;
+  if (name === undefined) {
+    const found = (await source.names()).filter((f) => f.endsWith('.manifest.json'));
+    if (found.length !== 1) {
+      const listed = found.slice(0, 4).map((f) => JSON.stringify(f)).join(', ');
+      throw refuse('invalid-bundle', `bundle: expected one *.manifest.json, found ${found.length ? `${listed}${found.length > 4 ? ', …' : ''}` : 'none'}`);
+    }
+    name = found[0];
+  }
+  const where = JSON.stringify(name);
+  const bytes = await source.read(name, MANIFEST_MAX_BYTES, where);
+  let manifest: unknown;
   try {
-    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as ModelManifest;
+    manifest = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (err) {
-    throw new ManifestError(`${where}: ${(err as Error).message}`);
+    throw refuse('invalid-bundle', `${where}: not JSON (${(err as Error).message.slice(0, 120)})`);
+  }
+  // The file names first, with their own reason: a name that leaves the bundle is an attack, not a typo.
+  const files = (manifest as { files?: unknown } | null)?.files;
+  if (files !== null && typeof files === 'object') {
+    for (const key of FILE_KEYS) {
+      const path = (files as Record<string, { path?: unknown } | undefined>)[key]?.path;
+      if (path !== undefined && !(typeof path === 'string' && BUNDLE_FILE.test(path))) {
+        throw refuse('unsafe-path', `${where}: files.${key}.path is not a plain file name in the bundle (letters, digits, _ . -; no separator, '..' or absolute path)`);
+      }
+    }
   }
   const validate = validateManifest();
   if (!validate(manifest)) {
     const e = validate.errors?.[0];
-    throw new ManifestError(`${where}: ${e?.instancePath || '/'} ${e?.message ?? 'invalid'}${e?.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+    throw refuse('invalid-bundle', `${where}: ${e?.instancePath || '/'} ${e?.message ?? 'invalid'}${e?.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty).slice(0, 60)})` : ''}`);
   }
-  if (manifest.inputs.names.length !== manifest.inputs.count) {
-    throw new ManifestError(`${where}: inputs.count is ${manifest.inputs.count} but inputs.names has ${manifest.inputs.names.length} entries`);
+  const m = manifest;
+  if (m.inputs.names.length !== m.inputs.count) {
+    throw refuse('invalid-bundle', `${where}: inputs.count is ${m.inputs.count} but inputs.names has ${m.inputs.names.length} entries`);
   }
-  const dir = dirname(manifestPath);
-  const load = async (key: 'float' | 'int8' | 'params'): Promise<Uint8Array | undefined> => {
-    const file = manifest.files[key];
+  for (const k of ['mean', 'std'] as const) {
+    if (m.normalisation[k].length !== m.inputs.count) throw refuse('invalid-bundle', `${where}: normalisation.${k} has ${m.normalisation[k].length} entries, inputs.count is ${m.inputs.count}`);
+  }
+  return { manifest: m, manifestName: name, manifestBytes: bytes };
+}
+
+/**
+ * Reads a bundle in the order that trusts nothing early: the manifest (capped, schema-checked), then `trust`
+ * (the signature), then each file by its plain name (capped, size then sha256 compared with the manifest), then
+ * the params checked against the manifest before a model is built from them.
+ */
+export async function loadBundle(source: BundleSource, opts: LoadOptions = {}): Promise<LoadedBundle> {
+  const loaded = await loadManifest(source, opts.manifestName);
+  const m = loaded.manifest;
+  opts.trust?.(m);
+  const where = JSON.stringify(loaded.manifestName);
+  const read = async (key: FileKey): Promise<Uint8Array | undefined> => {
+    const file = m.files[key];
     if (!file) return undefined;
-    const path = join(dir, file.path);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(path);
-    } catch (err) {
-      throw new ManifestError(`${where}: files.${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    const digest = sha256(bytes);
-    if (digest !== file.sha256 || bytes.length !== file.bytes) {
-      throw new ManifestError(`${where}: files.${key}: ${file.path} has sha256 ${digest} (${bytes.length} bytes), the manifest says ${file.sha256} (${file.bytes} bytes) — the file was changed or corrupted`);
-    }
+    const what = `${where}: files.${key}: ${JSON.stringify(file.path)}`;
+    if (!BUNDLE_FILE.test(file.path)) throw refuse('unsafe-path', `${where}: files.${key}.path is not a plain file name in the bundle`);
+    if (file.bytes > FILE_MAX_BYTES[key]) throw refuse('too-large', `${what}: the manifest gives a size over the ${showBytes(FILE_MAX_BYTES[key])} cap`);
+    const bytes = await source.read(file.path, FILE_MAX_BYTES[key], what);
+    if (bytes.length !== file.bytes) throw refuse('hash-mismatch', `${what} is not the size the manifest gives (the file was changed or corrupted)`);
+    if (sha256(bytes) !== file.sha256) throw refuse('hash-mismatch', `${what} does not match the manifest's sha256 (the file was changed or corrupted)`);
     return bytes;
   };
-  const [floatBytes, int8Bytes, paramsBytes] = [await load('float'), await load('int8'), await load('params')];
+  const floatBytes = (await read('float'))!;
+  const int8Bytes = (await read('int8'))!;
+  const paramsBytes = await read('params');
   let model: AnomalyModel | undefined;
   if (paramsBytes) {
-    const params = JSON.parse(Buffer.from(paramsBytes).toString('utf8')) as ModelParams;
-    if (params.family !== manifest.family) throw new ManifestError(`${where}: params file is a '${params.family}' model, the manifest says '${manifest.family}'`);
-    model = modelFromJSON(params);
+    const what = `${where}: files.params: ${JSON.stringify(m.files.params!.path)}`;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(Buffer.from(paramsBytes.buffer, paramsBytes.byteOffset, paramsBytes.byteLength).toString('utf8'));
+    } catch (err) {
+      throw refuse('bad-params', `${what}: not JSON (${(err as Error).message.slice(0, 120)})`);
+    }
+    model = modelFromJSON(checkParams(raw, m, what));
   }
-  return {
-    manifest, manifestPath, floatPath: join(dir, manifest.files.float.path), int8Path: join(dir, manifest.files.int8.path),
-    floatBytes: floatBytes!, int8Bytes: int8Bytes!, model,
-  };
+  return { ...loaded, floatBytes, int8Bytes, paramsBytes, model };
 }
 
-async function findManifest(p: string): Promise<string> {
+/**
+ * Reads `<dir>/*.manifest.json` (exactly one) or the manifest file given, and the files it names, through
+ * loadBundle. `dirOrManifest` is the caller's own choice (followed if it is a link); nothing below it is.
+ */
+export async function readModelBundle(dirOrManifest: string, opts: Omit<LoadOptions, 'manifestName'> = {}): Promise<ModelBundle> {
   let info;
   try {
-    info = await stat(p);
+    info = await stat(dirOrManifest);
   } catch {
-    throw new ManifestError(`model bundle ${p}: no such file or directory`);
+    throw refuse('invalid-bundle', 'bundle: no such file or directory');
   }
-  if (!info.isDirectory()) return p;
-  const found = (await readdir(p)).filter((f) => f.endsWith('.manifest.json'));
-  if (found.length !== 1) {
-    throw new ManifestError(`model bundle ${p}: expected one *.manifest.json, found ${found.length ? found.join(', ') : 'none'}`);
-  }
-  return join(p, found[0]);
+  const dir = info.isDirectory() ? dirOrManifest : dirname(dirOrManifest);
+  const bundle = await loadBundle(directorySource(dir), { ...opts, ...(info.isDirectory() ? {} : { manifestName: basename(dirOrManifest) }) });
+  return {
+    ...bundle, manifestPath: join(dir, bundle.manifestName),
+    floatPath: join(dir, bundle.manifest.files.float.path), int8Path: join(dir, bundle.manifest.files.int8.path),
+  };
 }
-

@@ -20,6 +20,8 @@ export interface OnnxScorerOptions {
   intraOpThreads?: number;
   /** If set, the model must take exactly this many inputs. */
   expectInputs?: number;
+  /** How messages name the model when it is given as bytes (default `<N bytes>`). */
+  source?: string;
 }
 
 export interface ScoreResult {
@@ -51,7 +53,7 @@ export class OnnxScorer {
   }
 
   static async create(bytesOrPath: Uint8Array | string, options: OnnxScorerOptions = {}): Promise<OnnxScorer> {
-    const source = typeof bytesOrPath === 'string' ? bytesOrPath : `<${bytesOrPath.length} bytes>`;
+    const source = typeof bytesOrPath === 'string' ? bytesOrPath : (options.source ?? `<${bytesOrPath.length} bytes>`);
     let bytes: Uint8Array;
     if (typeof bytesOrPath === 'string') {
       try {

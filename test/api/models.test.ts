@@ -65,7 +65,7 @@ describe('API /api/v1/models', () => {
     const res = await post('/api/v1/models', body);
     expect(res.statusCode).toBe(422);
     expect(res.json().reason).toBe('hash-mismatch');
-    expect(res.json().message).toMatch(/files\.float: pump\.onnx has sha256/);
+    expect(res.json().message).toBe(`"pump.manifest.json": files.float: "pump.onnx" does not match the manifest's sha256 (the file was changed or corrupted)`);
     expect(store.active.current?.id).toBe('pump-v1');
   });
 

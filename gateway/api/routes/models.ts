@@ -1,5 +1,5 @@
 /** /api/v1/models: list, upload a signed bundle, activate a version (optionally after a shadow period), roll back. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { LifecycleError, ModelRefusedError, type ModelLifecycle } from '../../models/lifecycle/index.ts';
@@ -9,8 +9,12 @@ const errors = { '4xx': ErrorReply, '5xx': ErrorReply };
 /** Bundles are small (≤ ~100 KB); base64 adds a third. 16 MB leaves room for large forests without inviting abuse. */
 const UPLOAD_LIMIT = 16 * 1024 * 1024;
 
-/** Lifecycle errors to coded API errors, where they are found. */
-async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Lifecycle errors to coded API errors, where they are found. A refusal is 422 with its reason and the store's
+ * message (relative: the bundle's own file names and fields). Anything else (the disk) is a 500 whose message
+ * names no host path; the detail goes to the gateway log.
+ */
+async function mapped<T>(log: FastifyBaseLogger, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -20,7 +24,8 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
       if (err.code === 'no-previous') throw new ApiError('TELLTALE_ERR_NO_PREVIOUS_MODEL', err.message);
       throw new ApiError('TELLTALE_ERR_BAD_REQUEST', err.message, err.code);
     }
-    throw err;
+    log.error({ err }, 'model store error');
+    throw new ApiError('TELLTALE_ERR_INTERNAL', 'the model store could not complete the request (the gateway log has the detail)');
   }
 }
 
@@ -50,8 +55,8 @@ export function modelRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new ApiError('TELLTALE_ERR_BAD_REQUEST', `body/files/${name}: not base64`);
       files[name] = Buffer.from(b64, 'base64');
     }
-    const id = await mapped(() => m.installFiles(files, `api upload from ${req.ip}`));
-    if (req.body.activate) await mapped(() => m.activate(id));
+    const id = await mapped(req.log, () => m.installFiles(files, `api upload from ${req.ip}`));
+    if (req.body.activate) await mapped(req.log, () => m.activate(id));
     return reply.code(201).send(change(m, id));
   });
 
@@ -61,15 +66,15 @@ export function modelRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const m = store(deps);
     const b = req.body ?? {};
     const shadow = b.shadowRows ? { rows: b.shadowRows, minAgreement: b.minAgreement ?? 0.95 } : false;
-    await mapped(() => m.activate(req.params.id, { shadow }));
+    await mapped(req.log, () => m.activate(req.params.id, { shadow }));
     return change(m, req.params.id);
   });
 
   app.post<{ Reply: ModelChangeReply }>('/api/v1/models/rollback', {
     schema: { tags: ['models'], summary: 'Return to the previously active version', response: { 200: ModelChangeReply, ...errors } },
-  }, async () => {
+  }, async (req) => {
     const m = store(deps);
-    const id = await mapped(() => m.rollback());
+    const id = await mapped(req.log, () => m.rollback());
     return change(m, id);
   });
 }

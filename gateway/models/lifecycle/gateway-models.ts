@@ -48,7 +48,7 @@ export async function openGatewayModels(opts: GatewayModelsOptions, env: NodeJS.
   const lifecycle = new ModelLifecycle({ dir, publicKey, audit, expectInputs, shadow: opts.shadow, onError: opts.onError });
   await lifecycle.open();
   const dropDir = join(dir, 'drop');
-  const watcher = opts.watchDrop === false ? undefined : new DropWatcher({ dir: dropDir, lifecycle });
+  const watcher = opts.watchDrop === false ? undefined : new DropWatcher({ dir: dropDir, lifecycle, ...(opts.onError ? { onError: opts.onError } : {}) });
   await watcher?.start();
   return {
     lifecycle,

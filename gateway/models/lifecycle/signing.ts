@@ -6,21 +6,12 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManifestError, readModelBundle, type ModelBundle, type ModelManifest } from '../manifest.ts';
+import { loadBundle, readModelBundle, type BundleSource, type LoadedBundle, type ModelBundle, type ModelManifest } from '../manifest.ts';
+import { ModelRefusedError } from '../refusal.ts';
 
 const PREFIX = 'ed25519:';
 
-/** Why a bundle is refused; `reason` is stable for API clients and audit events, `message` names the detail. */
-export type RefusalReason = 'unsigned' | 'bad-signature' | 'hash-mismatch' | 'invalid-bundle' | 'inputs-mismatch' | 'no-public-key' | 'version-exists';
-
-export class ModelRefusedError extends Error {
-  override readonly name = 'ModelRefusedError';
-  readonly reason: RefusalReason;
-  constructor(reason: RefusalReason, message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
+export { ModelRefusedError, type RefusalReason } from '../refusal.ts';
 
 /** Sorted-key JSON (hand-written: 6 lines, no kept library needed for a canonical form of plain JSON data). */
 function canonical(value: unknown): string {
@@ -81,11 +72,12 @@ export const loadPublicKey = (path: string): Promise<KeyObject> => loadKey(path,
 
 /** Signs the bundle in place: checks its hashes first (never sign a corrupted bundle), then rewrites the manifest. */
 export async function signBundle(dirOrManifest: string, privateKey: KeyObject): Promise<ModelBundle> {
-  const bundle = await readBundleOrRefuse(dirOrManifest);
+  const bundle = await readModelBundle(dirOrManifest);
   const signature = PREFIX + sign(null, signedBytes(bundle.manifest), privateKey).toString('base64');
   const manifest = { ...bundle.manifest, signature };
-  await writeFile(bundle.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { ...bundle, manifest };
+  const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(bundle.manifestPath, manifestBytes);
+  return { ...bundle, manifest, manifestBytes };
 }
 
 /** What the gateway expects of a model for an asset: the input names in column order. */
@@ -96,10 +88,11 @@ export interface InputExpectation {
   by?: string;
 }
 
-/** Reads and checks a bundle: hashes (readModelBundle), signature, then inputs. Throws ModelRefusedError. */
-export async function verifyBundle(dirOrManifest: string, publicKey: KeyObject | undefined, expect?: InputExpectation): Promise<ModelBundle> {
-  const bundle = await readBundleOrRefuse(dirOrManifest);
-  const m = bundle.manifest;
+/**
+ * Refuses a manifest that this key did not sign: no key, unsigned, malformed or not verifying. Runs on the manifest
+ * alone, before any other file of the bundle is opened (loadBundle's `trust`).
+ */
+export function checkSignature(m: ModelManifest, publicKey: KeyObject | undefined): void {
   const where = `model ${m.name} v${m.version}`;
   if (!publicKey) throw new ModelRefusedError('no-public-key', `${where}: no public key is configured to verify model signatures`);
   if (m.signature === null) throw new ModelRefusedError('unsigned', `${where}: the manifest is unsigned (signature: null); sign it with 'telltale models sign'`);
@@ -108,7 +101,19 @@ export async function verifyBundle(dirOrManifest: string, publicKey: KeyObject |
   if (sig.length !== 64 || !verify(null, signedBytes(m), publicKey, sig)) {
     throw new ModelRefusedError('bad-signature', `${where}: the signature does not verify against the configured public key (the manifest was changed after signing, or signed with another key)`);
   }
-  if (expect) checkInputs(m, expect);
+}
+
+/** Reads and checks a bundle directory: manifest, signature (before any other file is opened), hashes, then inputs. Throws ModelRefusedError. */
+export async function verifyBundle(dirOrManifest: string, publicKey: KeyObject | undefined, expect?: InputExpectation): Promise<ModelBundle> {
+  const bundle = await readModelBundle(dirOrManifest, { trust: (m) => checkSignature(m, publicKey) });
+  if (expect) checkInputs(bundle.manifest, expect);
+  return bundle;
+}
+
+/** verifyBundle for any source (an upload held in memory). */
+export async function verifySource(source: BundleSource, publicKey: KeyObject | undefined, expect?: InputExpectation): Promise<LoadedBundle> {
+  const bundle = await loadBundle(source, { trust: (m) => checkSignature(m, publicKey) });
+  if (expect) checkInputs(bundle.manifest, expect);
   return bundle;
 }
 
@@ -122,14 +127,4 @@ export function checkInputs(m: ModelManifest, expect: InputExpectation): void {
     ? `${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown ${extra.join(', ')}` : ''}`
     : `same names in another order (model: ${got.join(', ')})`;
   throw new ModelRefusedError('inputs-mismatch', `model ${m.name} v${m.version}: its inputs do not match the features ${expect.by ?? `of asset "${expect.asset}"`}: ${detail}`);
-}
-
-async function readBundleOrRefuse(dirOrManifest: string): Promise<ModelBundle> {
-  try {
-    return await readModelBundle(dirOrManifest);
-  } catch (err) {
-    if (!(err instanceof ManifestError)) throw err;
-    const reason: RefusalReason = /sha256|changed or corrupted/.test(err.message) ? 'hash-mismatch' : 'invalid-bundle';
-    throw new ModelRefusedError(reason, err.message);
-  }
 }

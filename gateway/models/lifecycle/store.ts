@@ -5,14 +5,15 @@
  * the active model. Every change is an audit event.
  */
 import { randomUUID } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open as openFile, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import type { ModelManifest } from '../manifest.ts';
+import { directorySource, isPlainFileName, memorySource, readRegularFile, type BundleSource } from '../bundle-source.ts';
+import { loadManifest, type LoadedBundle, type ModelManifest } from '../manifest.ts';
 import { OnnxScorer } from '../scorer.ts';
 import { ActiveModel, type ModelSlot, type ShadowReport } from './active-model.ts';
 import { emitAudit, type AuditAction, type AuditEvent, type AuditSink } from './audit.ts';
-import { checkInputs, ModelRefusedError, verifyBundle, type InputExpectation } from './signing.ts';
+import { checkInputs, ModelRefusedError, verifyBundle, verifySource, type InputExpectation } from './signing.ts';
 
 export type LifecycleErrorCode = 'unknown-version' | 'no-previous' | 'bad-upload';
 
@@ -64,7 +65,8 @@ interface State {
   history: string[];
 }
 
-const FILE_NAME = /^[A-Za-z0-9_.-]+$/;
+/** state.json is a few ids: anything larger is not ours. */
+const STATE_MAX_BYTES = 64 * 1024;
 export const versionId = (m: ModelManifest): string => `${m.name}-v${m.version.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
 
 export class ModelLifecycle {
@@ -90,13 +92,21 @@ export class ModelLifecycle {
     this.#audit.push(sink);
   }
 
-  /** Loads state.json and re-activates the version that was active (verified again); a failure is reported, not thrown. */
+  /**
+   * Removes what an interrupted install left (`.incoming/`, `versions/.<id>.<uuid>` and `state.json.tmp`), loads
+   * state.json and re-activates the version that was active (verified again); a failure is reported, not thrown.
+   */
   async open(): Promise<void> {
     await mkdir(this.versionsDir, { recursive: true });
+    const stale = (await readdir(this.versionsDir)).filter((d) => d.startsWith('.')).map((d) => join(this.versionsDir, d));
+    for (const p of [join(this.#o.dir, '.incoming'), join(this.#o.dir, 'state.json.tmp'), ...stale]) {
+      await rm(p, { recursive: true, force: true }).catch((err: Error) => this.#error(new Error(`model store: cannot remove a leftover of an interrupted install (${(err as NodeJS.ErrnoException).code ?? err.message})`)));
+    }
     try {
-      this.#state = JSON.parse(await readFile(join(this.#o.dir, 'state.json'), 'utf8')) as State;
+      const bytes = await readRegularFile(join(this.#o.dir, 'state.json'), STATE_MAX_BYTES, 'state.json', { follow: false });
+      this.#state = parseState(JSON.parse(Buffer.from(bytes).toString('utf8')));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#error(new Error(`model store ${this.#o.dir}/state.json: ${(err as Error).message}; starting with no active model`));
+      if (!(err instanceof ModelRefusedError && /is missing$/.test(err.message))) this.#error(new Error(`model store state.json: ${(err as Error).message}; starting with no active model`));
     }
     if (this.#state.active) {
       try {
@@ -123,23 +133,21 @@ export class ModelLifecycle {
   }
 
   /** Verifies a bundle directory and stores it as a new version (not activated). Returns its id. */
-  install(bundleDir: string, source = bundleDir): Promise<string> {
-    return this.#serial(() => this.#install(bundleDir, source));
+  install(bundleDir: string, source = 'a bundle directory'): Promise<string> {
+    return this.#serial(() => this.#install(directorySource(bundleDir), source));
   }
 
-  /** install() for uploaded files: `{ "<name>.manifest.json": bytes, "<name>.onnx": bytes, … }`. */
+  /**
+   * install() for uploaded files: `{ "<name>.manifest.json": bytes, "<name>.onnx": bytes, … }`. Verified in memory:
+   * nothing is written until the bundle is accepted, and then only the verified bytes of the files its manifest names.
+   */
   async installFiles(files: Record<string, Uint8Array>, source = 'upload'): Promise<string> {
     for (const name of Object.keys(files)) {
-      if (!FILE_NAME.test(name)) throw new LifecycleError('bad-upload', `upload: file name ${JSON.stringify(name)} must be a plain name (letters, digits, _ . -)`);
+      if (!isPlainFileName(name)) throw new LifecycleError('bad-upload', `upload: file name ${JSON.stringify(name.slice(0, 130))} must be a plain name (letters, digits, _ . -, not starting with a dot)`);
     }
-    const tmp = join(this.#o.dir, '.incoming', randomUUID());
-    await mkdir(tmp, { recursive: true });
-    try {
-      await Promise.all(Object.entries(files).map(([name, bytes]) => writeFile(join(tmp, name), bytes)));
-      return await this.install(tmp, source);
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
+    const copy: Record<string, Uint8Array> = Object.create(null) as Record<string, Uint8Array>;
+    for (const [name, bytes] of Object.entries(files)) copy[name] = bytes;
+    return this.#serial(() => this.#install(memorySource(copy), source));
   }
 
   /** Activates a stored version (after verifying it again). With a shadow policy and a current model, it shadows first. */
@@ -187,38 +195,45 @@ export class ModelLifecycle {
     await this.active.close();
   }
 
-  async #install(bundleDir: string, source: string): Promise<string> {
-    let bundle;
+  async #install(src: BundleSource, source: string): Promise<string> {
+    let bundle: LoadedBundle;
     try {
-      bundle = await verifyBundle(bundleDir, this.#o.publicKey);
+      bundle = await verifySource(src, this.#o.publicKey);
       const expect = this.#o.expectInputs?.(bundle.manifest);
       if (expect) checkInputs(bundle.manifest, expect);
     } catch (err) {
       if (err instanceof ModelRefusedError) await this.#emit('refused', { reason: err.reason, source, message: `refused ${source}: ${err.message}` });
       throw err;
     }
-    const id = versionId(bundle.manifest);
+    const m = bundle.manifest;
+    const id = versionId(m);
     const target = join(this.versionsDir, id);
     const existing = await this.#manifest(id).catch(() => undefined);
     if (existing) {
-      if (existing.signature === bundle.manifest.signature) return id; // the same bundle again: nothing to do
-      const err = new ModelRefusedError('version-exists', `model ${bundle.manifest.name} v${bundle.manifest.version}: version ${id} is already installed with other content; give the new bundle another version`);
+      if (existing.signature === m.signature) return id; // the same bundle again: nothing to do
+      const err = new ModelRefusedError('version-exists', `model ${m.name} v${m.version}: version ${id} is already installed with other content; give the new bundle another version`);
       await this.#emit('refused', { reason: err.reason, modelId: id, source, message: `refused ${source}: ${err.message}` });
       throw err;
     }
-    // Copy to a temporary name, verify the copy (not the source, which may change), then rename into place.
+    // Write the verified bytes (not a second read of the source, which may change) under a temporary name,
+    // durably, verify what was written, then rename into place.
     const tmp = join(this.versionsDir, `.${id}.${randomUUID()}`);
-    await mkdir(tmp, { recursive: true });
     try {
-      const files = [basename(bundle.manifestPath), ...Object.values(bundle.manifest.files).map((f) => f.path)];
-      for (const f of files) await cp(join(dirname(bundle.manifestPath), f), join(tmp, f));
+      await mkdir(tmp);
+      const files: [string, Uint8Array | undefined][] = [
+        [`${m.name}.manifest.json`, bundle.manifestBytes], [m.files.float.path, bundle.floatBytes],
+        [m.files.int8.path, bundle.int8Bytes], ...(m.files.params ? [[m.files.params.path, bundle.paramsBytes] as [string, Uint8Array | undefined]] : []),
+      ];
+      for (const [name, bytes] of files) await writeDurably(join(tmp, name), bytes!);
+      await syncDir(tmp);
       await verifyBundle(tmp, this.#o.publicKey);
       await rename(tmp, target);
+      await syncDir(this.versionsDir);
     } catch (err) {
-      await rm(tmp, { recursive: true, force: true });
+      await rm(tmp, { recursive: true, force: true }).catch(() => {});
       throw err;
     }
-    await this.#emit('installed', { modelId: id, source, message: `installed ${id} (${bundle.manifest.family}, ${bundle.manifest.inputs.count} inputs) from ${source}` });
+    await this.#emit('installed', { modelId: id, source, message: `installed ${id} (${m.family}, ${m.inputs.count} inputs) from ${source}` });
     return id;
   }
 
@@ -256,7 +271,7 @@ export class ModelLifecycle {
 
   async #load(id: string): Promise<ModelSlot> {
     const dir = join(this.versionsDir, id);
-    if (!FILE_NAME.test(id) || !(await this.#manifest(id).catch(() => undefined))) throw new LifecycleError('unknown-version', `model version ${JSON.stringify(id)} is not installed`);
+    if (!isPlainFileName(id) || !(await this.#manifest(id).catch(() => undefined))) throw new LifecycleError('unknown-version', `model version ${JSON.stringify(id)} is not installed`);
     const b = await verifyBundle(dir, this.#o.publicKey);
     const expect = this.#o.expectInputs?.(b.manifest);
     if (expect) checkInputs(b.manifest, expect);
@@ -267,16 +282,16 @@ export class ModelLifecycle {
   }
 
   async #manifest(id: string): Promise<ModelManifest> {
-    const dir = join(this.versionsDir, id);
-    const file = (await readdir(dir)).find((f) => f.endsWith('.manifest.json'));
-    if (!file) throw new Error(`${dir}: no manifest`);
-    return JSON.parse(await readFile(join(dir, file), 'utf8')) as ModelManifest;
+    if (!isPlainFileName(id)) throw new Error(`model version ${JSON.stringify(id)}: not a version id`);
+    return (await loadManifest(directorySource(join(this.versionsDir, id)))).manifest;
   }
 
+  /** state.json: the tmp file written and fsynced, renamed into place, then the directory fsynced. */
   async #saveState(): Promise<void> {
     const path = join(this.#o.dir, 'state.json');
-    await writeFile(`${path}.tmp`, `${JSON.stringify(this.#state, null, 2)}\n`);
+    await writeDurably(`${path}.tmp`, Buffer.from(`${JSON.stringify(this.#state, null, 2)}\n`));
     await rename(`${path}.tmp`, path);
+    await syncDir(this.#o.dir);
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -293,4 +308,34 @@ export class ModelLifecycle {
     if (this.#o.onError) this.#o.onError(err);
     else process.emitWarning(err.message);
   }
+}
+
+/** Writes a new file (truncating one left over) and fsyncs it before it is closed. */
+async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
+  const fh = await openFile(path, 'w', 0o644);
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fsync of a directory, so a rename into it survives a power cut. */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await openFile(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function parseState(raw: unknown): State {
+  const s = raw as Partial<State> | null;
+  const id = (v: unknown): v is string => typeof v === 'string' && isPlainFileName(v);
+  if (!s || typeof s !== 'object' || !(s.active === null || id(s.active)) || !Array.isArray(s.history) || !s.history.every(id)) {
+    throw new Error('not a model store state ({ active, history } of version ids)');
+  }
+  return { active: s.active, history: s.history };
 }

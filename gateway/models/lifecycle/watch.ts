@@ -3,10 +3,13 @@
  * installed — and activated, unless told not to — once the directory has been quiet for `debounceMs` (a copy
  * arrives as many events). An accepted bundle is removed from the drop directory; a refused one moves to
  * `refused/<name>` with a `<name>.reason.txt` beside it, so it is not retried and an operator sees why.
+ * Entries are looked at with lstat: a symbolic link (to a directory elsewhere) is refused, never followed, and the
+ * bundle's own files are opened without following links (the store's directory source).
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ModelRefusedError } from '../refusal.ts';
 import type { ModelLifecycle } from './store.ts';
 
 export interface DropWatcherOptions {
@@ -17,6 +20,8 @@ export interface DropWatcherOptions {
   debounceMs?: number;
   /** Called after each bundle: its id, or the error that refused it. */
   onResult?: (entry: string, result: { id: string } | { error: Error }) => void;
+  /** A scan that failed outside any one bundle (the drop directory unusable); default: a process warning. */
+  onError?: (err: Error) => void;
 }
 
 export class DropWatcher {
@@ -45,9 +50,12 @@ export class DropWatcher {
     await this.#scanning;
   }
 
-  /** Processes every bundle directory in the drop directory now; concurrent calls run one after another. */
+  /** Processes every bundle directory in the drop directory now; concurrent calls run one after another. Never rejects. */
   scan(): Promise<void> {
-    this.#scanning = this.#scanning.then(() => this.#scanOnce());
+    this.#scanning = this.#scanning.then(() => this.#scanOnce()).catch((err: Error) => {
+      if (this.#o.onError) this.#o.onError(err);
+      else process.emitWarning(`model drop directory: ${err.message}`);
+    });
     return this.#scanning;
   }
 
@@ -61,20 +69,31 @@ export class DropWatcher {
     for (const entry of entries) {
       if (entry === 'refused' || entry.startsWith('.')) continue;
       const path = join(this.#o.dir, entry);
-      if (!(await stat(path).then((s) => s.isDirectory(), () => false))) continue;
+      const info = await lstat(path).catch(() => undefined);
+      if (!info || !(info.isDirectory() || info.isSymbolicLink())) continue;
       try {
-        const id = await this.#o.lifecycle.install(path, `drop ${path}`);
+        if (info.isSymbolicLink()) throw new ModelRefusedError('not-a-file', `drop/${entry} is a symbolic link; drop a bundle directory itself`);
+        const id = await this.#o.lifecycle.install(path, `drop/${entry}`);
         if (this.#o.activate ?? true) await this.#o.lifecycle.activate(id);
         await rm(path, { recursive: true, force: true });
         this.#o.onResult?.(entry, { id });
       } catch (err) {
-        const refused = join(this.#o.dir, 'refused');
-        await mkdir(refused, { recursive: true });
-        await rm(join(refused, entry), { recursive: true, force: true });
-        await rename(path, join(refused, entry)).catch(() => {});
-        await writeFile(join(refused, `${entry}.reason.txt`), `${(err as Error).message}\n`);
+        await this.#setAside(entry, err as Error);
         this.#o.onResult?.(entry, { error: err as Error });
       }
     }
+  }
+
+  /** Moves a refused entry to refused/ with its reason; neither refused/ nor the reason file is followed if a link. */
+  async #setAside(entry: string, err: Error): Promise<void> {
+    const refused = join(this.#o.dir, 'refused');
+    const info = await lstat(refused).catch(() => undefined);
+    if (info && !info.isDirectory()) await rm(refused, { force: true });
+    await mkdir(refused, { recursive: true });
+    await rm(join(refused, entry), { recursive: true, force: true });
+    await rename(join(this.#o.dir, entry), join(refused, entry)).catch(() => {});
+    const reason = join(refused, `${entry}.reason.txt`);
+    await rm(reason, { recursive: true, force: true });
+    await writeFile(reason, `${err.message}\n`, { flag: 'wx' });
   }
 }

@@ -62,7 +62,7 @@ describe('model signing', () => {
     writeFileSync(onnx, bytes);
     const err = await refusal(verifyBundle(dir, k.publicKey));
     expect(err.reason).toBe('hash-mismatch');
-    expect(err.message).toMatch(/files\.float: tampered\.onnx has sha256/);
+    expect(err.message).toBe(`"tampered.manifest.json": files.float: "tampered.onnx" does not match the manifest's sha256 (the file was changed or corrupted)`);
   });
 
   it('refuses a model whose inputs are not the asset features, naming what differs', async () => {
