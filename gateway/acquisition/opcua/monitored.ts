@@ -56,7 +56,7 @@ export class GroupState {
         : bad(`${tag.nodeId}: ${refused}`, refused.startsWith('string') ? 'BadEncodingLimitsExceeded' : 'BadOutOfRange');
       return false;
     }
-    this.values[tag.name] = value;
+    this.values[tag.name] = value!; // defined: undefined was refused as unsupported above
     this.quality[tag.name] = GOOD;
     return true;
   }
