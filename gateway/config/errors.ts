@@ -104,11 +104,19 @@ export function describe(schema: SchemaLike): string {
  * A union reports once ("expected one of …"), never once per branch.
  */
 export function problemsFromAjv(errors: readonly ErrorObject[], base = ''): ConfigProblem[] {
-  const unions = errors.filter((e) => e.keyword === 'anyOf').map((e) => `${e.schemaPath}/`);
+  // A mapping given where a union has exactly one mapping branch (`tls: auto | false | {cert, key}`) is checked
+  // against that branch: its own errors ("tls.key: required field missing") say more than "expected one of".
+  const unions = errors.filter((e) => e.keyword === 'anyOf').map((e) => {
+    const branches = Array.isArray(e.schema) ? (e.schema as SchemaLike[]) : [];
+    const mappings = branches.flatMap((b, i) => (b.type === 'object' ? [i] : []));
+    const isMapping = typeof e.data === 'object' && e.data !== null && !Array.isArray(e.data);
+    return { error: e, prefix: `${e.schemaPath}/`, keep: isMapping && mappings.length === 1 ? `${e.schemaPath}/${mappings[0]}/` : undefined };
+  });
   const problems: ConfigProblem[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
-    if (unions.some((u) => e.schemaPath.startsWith(u))) continue;
+    if (unions.some((u) => u.error === e && u.keep)) continue;
+    if (unions.some((u) => e.schemaPath.startsWith(u.prefix) && !(u.keep && e.schemaPath.startsWith(u.keep)))) continue;
     const problem = problemFromAjv(e, base);
     const key = `${problem.path}\0${problem.message}`;
     if (!seen.has(key)) {

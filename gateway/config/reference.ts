@@ -46,6 +46,9 @@ function rows(table: Table, tableFor: (items: Schema) => string): string[] {
       const need = within ? `**required** with \`${within}\`` : '**required**';
       const dflt = required ? need : field.default !== undefined ? code(field.default) : '—';
       out.push(`| ${code(path)} | ${cell(typeOf(field, tableFor))} | ${dflt} | ${cell(field.description ?? '')} |`);
+      // A mapping among other choices (`tls: auto | false | {cert, key}`): its fields, required when it is given.
+      const mapping = field.anyOf?.find(isObject);
+      if (mapping) walk(mapping, `${path}.`, path);
     }
   };
   walk(table.schema, '');

@@ -23,6 +23,17 @@ const TlsFiles = (what: string) => Type.Object(
   { additionalProperties: false, description: `Serve the ${what} over HTTPS with this certificate` },
 );
 
+/**
+ * HTTPS of a server: the operator's files, `auto` (a self-signed certificate kept in <dataDir>/tls), or `false`
+ * (plain HTTP, chosen explicitly). Absent: `auto` on a non-loopback address, plain HTTP on loopback
+ * (gateway/runtime/tls.ts).
+ */
+const TlsSetting = (what: string, key: 'api' | 'editor') => Type.Union(
+  [TlsFiles(what), Type.Literal('auto'), Type.Literal(false)],
+  { description: `HTTPS of the ${what}: {cert, key} PEM files; auto: a self-signed ECDSA certificate generated on the first start into <dataDir>/tls (reused, SHA-256 fingerprint printed at start); false: plain HTTP. Default: auto when ${key}.host is not a loopback address, else plain HTTP` },
+);
+export type TlsSetting = Static<ReturnType<typeof TlsSetting>>;
+
 export const GatewaySection = Type.Object(
   {
     id: Type.String({ minLength: 1, pattern: NAME, default: 'telltale-1', description: 'Name of this gateway in uplink topics and stored series' }),
@@ -37,7 +48,7 @@ export const ApiSection = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', description: 'Interface the HTTP API listens on (0.0.0.0 for all)' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port of the HTTP API, /healthz (env TELLTALE_API_PORT; 0 picks a free port)' }),
-    tls: Type.Optional(TlsFiles('API')),
+    tls: Type.Optional(TlsSetting('API', 'api')),
   },
   { additionalProperties: false, default: {}, description: 'The HTTP API (Fastify)' },
 );
@@ -49,7 +60,7 @@ export const EditorSection = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 1880, description: 'Port of the Node-RED editor (env TELLTALE_EDITOR_PORT)' }),
     flowFile: Type.Optional(Type.String({ description: 'Flows file; default <dataDir>/flows.json, seeded with the default flow' })),
     username: Type.Optional(Type.String({ minLength: 1, description: 'Editor login name (env TELLTALE_EDITOR_USER; default admin)' })),
-    tls: Type.Optional(TlsFiles('editor')),
+    tls: Type.Optional(TlsSetting('editor', 'editor')),
     passwordHash: Type.Optional(Type.String({ pattern: '^\\$2[aby]\\$\\d{2}\\$[./A-Za-z0-9]{53}$', description: 'bcrypt hash of the editor password (env TELLTALE_EDITOR_PASSWORD_HASH, or TELLTALE_EDITOR_PASSWORD in clear); none: a random one is generated and printed once' })),
   },
   { additionalProperties: false, default: {}, description: 'The embedded Node-RED editor' },

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ListenError } from '../runtime/listen-error.ts';
 import { hostSettings, type HostSettingsOptions } from './settings.ts';
+import { adminAuthVerifier, loginLimiter } from './login-limiter.ts';
 
 type Handler = (req: unknown, res: unknown, next: () => void) => void;
 
@@ -82,7 +83,17 @@ export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHos
   if (started) throw new Error('Node-RED is already running in this process (it can be initialised only once)');
   started = true;
   const serve = opts.serveEditor !== false;
-  const settings = hostSettings({ ...opts, credentialSecret: opts.credentialSecret ?? credentialSecret(opts.dataDir) });
+  // Logins are checked and throttled per client address before Node-RED sees them (gateway/host/login-limiter.ts).
+  const verify = adminAuthVerifier(opts.adminAuth);
+  const limiter = verify && loginLimiter({
+    verify,
+    onBlock: (client, failures, seconds) => process.stderr.write(`telltale editor: ${failures} failed logins from ${client}; its logins are refused for ${seconds} s\n`),
+  });
+  const settings = hostSettings({
+    ...opts,
+    credentialSecret: opts.credentialSecret ?? credentialSecret(opts.dataDir),
+    ...(limiter ? { httpAdminMiddleware: limiter } : {}),
+  });
   if (!serve) settings.httpAdminRoot = false; // Node-RED then mounts no editor and no admin API
   const flowFile = settings.flowFile as string;
   mkdirSync(settings.userDir as string, { recursive: true });

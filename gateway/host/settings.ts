@@ -40,6 +40,8 @@ export interface HostSettingsOptions {
   outputs?: GatewayOutputs;
   /** Node-RED adminAuth object (users, tokens); editor login arrives in a later issue — this is its hook. */
   adminAuth?: unknown;
+  /** Runs before Node-RED's admin routes (Node-RED's httpAdminMiddleware): the editor's login limiter. */
+  httpAdminMiddleware?: (req: never, res: never, next: (err?: unknown) => void) => void;
   /** Secret that encrypts node credentials in flows_cred.json; Node-RED generates one when absent. */
   credentialSecret?: string;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -63,6 +65,7 @@ export function hostSettings(opts: HostSettingsOptions): Record<string, unknown>
     httpNodeRoot: '/',
     ...(opts.credentialSecret === undefined ? {} : { credentialSecret: opts.credentialSecret }),
     ...(opts.adminAuth === undefined ? {} : { adminAuth: opts.adminAuth }),
+    ...(opts.httpAdminMiddleware === undefined ? {} : { httpAdminMiddleware: opts.httpAdminMiddleware }),
     diagnostics: { enabled: false, ui: false },
     telemetry: { enabled: false, updateNotification: false },
     runtimeState: { enabled: false, ui: false },

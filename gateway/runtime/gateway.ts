@@ -8,7 +8,6 @@
  * upstream. Flows reach both through RED.settings.telltale.outputs (influx-write with no URL, cloud-uplink with no
  * broker), so one set of credentials lives in gateway.yaml / the environment.
  */
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -24,6 +23,7 @@ import { HealthSampler } from './health.ts';
 import { createInput } from './devices.ts';
 import { DeviceRegistry } from './registry.ts';
 import { ListenError } from './listen-error.ts';
+import { describeTls, serverTls, type ServerTls } from './tls.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -58,6 +58,7 @@ export class Gateway {
   #log: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
   #nodeRed?: NodeRedHost;
   #editorLogin?: string;
+  #tls: { api?: ServerTls; editor?: ServerTls } = {};
   #stopping?: Promise<void>;
 
   private constructor(config: GatewayConfig, registry: DeviceRegistry) {
@@ -85,7 +86,7 @@ export class Gateway {
 
   get apiUrl(): string | undefined {
     const addr = this.#api?.server.address() as AddressInfo | null | undefined;
-    return addr ? `${this.#config.api.tls ? 'https' : 'http'}://${this.#config.api.host}:${addr.port}/` : undefined;
+    return addr ? `${this.#tls.api?.mode === 'off' ? 'http' : 'https'}://${this.#config.api.host}:${addr.port}/` : undefined;
   }
 
   /** The InfluxDB writer and uplink of gateway.yaml's `tsdb:` / `uplink:` sections, when configured. */
@@ -106,6 +107,11 @@ export class Gateway {
   /** One line about the editor login (with the password only on the start that generated it). */
   get editorLogin(): string | undefined {
     return this.#editorLogin;
+  }
+
+  /** One line per server on HTTPS: its certificate file and SHA-256 fingerprint (also logged at start). */
+  get tlsLines(): string[] {
+    return [describeTls('API', this.#tls.api ?? { mode: 'off' }), describeTls('Editor', this.#tls.editor ?? { mode: 'off' })].filter((l) => l !== undefined);
   }
 
   get flowFile(): string | undefined {
@@ -190,7 +196,8 @@ export class Gateway {
       const sampler = this.#health.sampler;
       this.#models.lifecycle.active.onLatency = (ms) => sampler.observeInference(ms);
     }
-    const https = tls ? { cert: readTls(tls.cert, 'api.tls.cert'), key: readTls(tls.key, 'api.tls.key') } : undefined;
+    const apiTls = this.#tls.api = await serverTls('api', tls, host, this.dataDir);
+    const https = apiTls.mode === 'off' ? undefined : { cert: apiTls.cert, key: apiTls.key };
     this.#api = buildApp({
       registry: this.registry, startedAt: this.startedAt, isStopping: () => this.stopping, models: this.#models?.lifecycle, latest: this.latest,
       ...(this.#outputs?.tsdb ? { tsdb: this.#outputs.tsdb } : {}),
@@ -202,6 +209,7 @@ export class Gateway {
     } catch (err) {
       throw new ListenError(`API cannot listen on ${host}:${port}: ${(err as Error).message}`);
     }
+    if (apiTls.mode !== 'off') this.#log(describeTls('API', apiTls)!);
   }
 
   async #startDevices(): Promise<void> {
@@ -227,6 +235,7 @@ export class Gateway {
       adminAuth = login.adminAuth;
       this.#editorLogin = describeLogin(login, this.dataDir);
     }
+    const editorTls = serveEditor ? (this.#tls.editor = await serverTls('editor', tls, host, this.dataDir)) : undefined;
     this.#nodeRed = await startNodeRed({
       dataDir: this.dataDir,
       host,
@@ -240,8 +249,9 @@ export class Gateway {
       ...(opts.seedFlow === undefined ? {} : { seedFlow: opts.seedFlow }),
       ...(adminAuth === undefined ? {} : { adminAuth }),
       serveEditor,
-      ...(tls && serveEditor ? { tls: { cert: resolve(tls.cert), key: resolve(tls.key) } } : {}),
+      ...(editorTls && editorTls.mode !== 'off' ? { tls: { cert: editorTls.certFile, key: editorTls.keyFile } } : {}),
     });
+    if (editorTls && editorTls.mode !== 'off') this.#log(describeTls('Editor', editorTls)!);
   }
 
   /** Stops Node-RED, then the YAML devices, then the API. Safe to call more than once. */
@@ -273,14 +283,5 @@ export class Gateway {
       if (this.#outputs) await attempt('outputs', () => this.#outputs!.stop());
       if (problems.length) throw new Error(`gateway stopped with problems:\n  ${problems.join('\n  ')}`);
     })());
-  }
-}
-
-/** Reads a PEM file named by the config; the error names the field and the file. */
-function readTls(path: string, field: string): Buffer {
-  try {
-    return readFileSync(resolve(path));
-  } catch (err) {
-    throw new ListenError(`${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
