@@ -17,12 +17,15 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** /healthz lists the devices only for a caller with an API token. */
+const TOKEN = 'bench-demo-startup-token';
+
 async function once(): Promise<{ first: number; healthz: number; stop: number; code: number | null }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'telltale-bench-demo-'));
   const [api, editor, modbus, opcua] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const t0 = performance.now();
   const child = spawn(join(repo, 'node_modules/.bin/node'), ['bin/telltale.js', 'demo', '--api-port', `${api}`, '--editor-port', `${editor}`,
-    '--data-dir', dataDir, '--sim-modbus-port', `${modbus}`, '--sim-opcua-port', `${opcua}`], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+    '--data-dir', dataDir, '--sim-modbus-port', `${modbus}`, '--sim-opcua-port', `${opcua}`], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TELLTALE_API_TOKENS: TOKEN } });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -30,8 +33,8 @@ async function once(): Promise<{ first: number; healthz: number; stop: number; c
     let healthz = 0;
     for (const deadline = t0 + 60_000; performance.now() < deadline && !healthz; await sleep(20)) {
       try {
-        const body = (await (await fetch(`http://127.0.0.1:${api}/healthz`)).json()) as { devices: { connected: boolean; samples: number }[] };
-        if (body.devices.length >= 2 && body.devices.every((d) => d.connected && d.samples > 0)) healthz = performance.now() - t0;
+        const body = (await (await fetch(`http://127.0.0.1:${api}/healthz`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { detail: { devices: { connected: boolean; samples: number }[] } };
+        if (body.detail.devices.length >= 2 && body.detail.devices.every((d) => d.connected && d.samples > 0)) healthz = performance.now() - t0;
       } catch { /* not listening yet */ }
     }
     for (const deadline = performance.now() + 10_000; !/First good sample/.test(out) && performance.now() < deadline;) await sleep(20);

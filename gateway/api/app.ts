@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health.ts';
 import { modelRoutes } from './routes/models.ts';
 import { statusRoutes } from './routes/status.ts';
 import { packageVersion } from '../core/package-root.ts';
+import { makeRedactor, secretValues } from '../config/redact.ts';
 
 export interface ApiDeps {
   registry: DeviceRegistry;
@@ -34,7 +35,15 @@ export interface ApiDeps {
   metrics?: GatewayMetrics;
   /** Serve HTTPS with this PEM certificate and key. */
   https?: { cert: Buffer; key: Buffer };
+  /**
+   * Values never to serve (passwords, tokens); the secret TELLTALE_* variables and the API tokens are always among
+   * them. Every reply is masked: these values in any encoding, URL user-info, secret query parameters.
+   */
+  secrets?: readonly string[];
 }
+
+/** Longest request URL an error message quotes back. */
+const MAX_QUOTED_URL = 200;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -56,22 +65,34 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     };
   }
 
-  app.setErrorHandler((err, _req, reply) => {
+  const tokens = deps.tokens ?? loadApiTokens();
+  const redact = makeRedactor([...(deps.secrets ?? []), ...secretValues(undefined, process.env), ...tokens]);
+
+  app.setErrorHandler((err, req, reply) => {
     if (err instanceof ApiError) {
       return reply.code(err.statusCode).send({ statusCode: err.statusCode, code: err.code, error: err.name, message: err.message, ...(err.reason ? { reason: err.reason } : {}) });
     }
     const e = err as { statusCode?: number; code?: string; name?: string; message?: string; validation?: unknown };
     if (e.validation) return reply.code(400).send({ statusCode: 400, code: 'TELLTALE_ERR_BAD_REQUEST', error: 'Bad Request', message: e.message ?? 'invalid request' });
-    const status = e.statusCode ?? 500;
-    return reply.code(status).send({ statusCode: status, code: e.code ?? 'TELLTALE_ERR_INTERNAL', error: e.name ?? 'Error', message: e.message ?? String(err) });
+    const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode <= 599 ? e.statusCode : 500;
+    if (status >= 500) {
+      // A bug or a failing dependency: its text (paths, addresses, a stack) stays in the log, the caller gets a code.
+      req.log.error({ err }, 'request failed');
+      if (!deps.logger) process.stderr.write(`telltale api: ${req.method} ${req.url.slice(0, MAX_QUOTED_URL)}: ${(err as Error).stack ?? String(err)}\n`);
+      return reply.code(status).send({ statusCode: status, code: 'TELLTALE_ERR_INTERNAL', error: 'Internal Server Error', message: 'internal error; the gateway log has the detail' });
+    }
+    return reply.code(status).send({ statusCode: status, code: e.code ?? 'TELLTALE_ERR_BAD_REQUEST', error: e.name ?? 'Error', message: e.message ?? String(err) });
   });
   app.setNotFoundHandler((req) => {
-    throw new ApiError('TELLTALE_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`);
+    const url = req.url.length > MAX_QUOTED_URL ? `${req.url.slice(0, MAX_QUOTED_URL)}…` : req.url;
+    throw new ApiError('TELLTALE_ERR_NOT_FOUND', `no route ${req.method} ${url}`);
   });
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode >= 400) metrics.requestError(req.method, req.routeOptions.url ?? 'unknown', reply.statusCode);
   });
-  installAuth(app, deps.tokens ?? loadApiTokens());
+  // Last line of defence: no reply carries a secret or URL credentials, whichever route or error produced it.
+  app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? redact(payload) : payload));
+  installAuth(app, tokens);
 
   // Plugins load in order: swagger's onRoute hook is in place before the routes plugin adds the routes.
   app.register(swagger, {
@@ -83,8 +104,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   });
   app.register(swaggerUi, { routePrefix: '/docs' });
   app.register(async (routes) => {
-    healthRoutes(routes, deps, startedAt);
-    statusRoutes(routes, deps, metrics);
+    healthRoutes(routes, deps, startedAt, redact);
+    statusRoutes(routes, deps, metrics, redact);
     modelRoutes(routes, deps);
   });
   return app;

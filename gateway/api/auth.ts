@@ -1,5 +1,6 @@
 /**
- * Bearer-token auth for every route but /healthz and /readyz. Tokens come from TELLTALE_API_TOKENS (comma
+ * Bearer-token auth for every route but /healthz and /readyz (which answer anyone, with their detail only for a valid
+ * token). Tokens come from TELLTALE_API_TOKENS (comma
  * separated) or the file named by TELLTALE_API_TOKENS_FILE (one per line, # comments). With no token configured
  * every protected route answers 401: a default install is closed, not open.
  */
@@ -39,17 +40,37 @@ export function tokenMatcher(tokens: readonly string[]): (presented: string) => 
   };
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A valid bearer token came with the request (the open routes then show their detail). */
+    apiAuthorized: boolean;
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` header; null for another or malformed header, undefined for none. */
+export function bearerToken(header: string | string[] | undefined): string | null | undefined {
+  if (header === undefined) return undefined;
+  const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return m ? m[1] : null;
+}
+
 export function installAuth(app: FastifyInstance, tokens: readonly string[]): void {
   const matches = tokenMatcher(tokens);
+  app.decorateRequest('apiAuthorized', false);
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const route = req.routeOptions.url;
     // An unknown route answers 404 whoever asks: it reveals nothing a token protects.
-    if (route === undefined || PUBLIC_ROUTES.has(route)) return;
-    const header = req.headers.authorization;
-    if (!header) throw new ApiError('TELLTALE_ERR_UNAUTHORIZED', 'missing Authorization: Bearer <token> header');
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) throw new ApiError('TELLTALE_ERR_UNAUTHORIZED', 'Authorization header must be "Bearer <token>"');
+    if (route === undefined) return;
+    const token = bearerToken(req.headers.authorization);
+    // Open routes never refuse: a missing, malformed or unknown token just gets the view without detail.
+    if (PUBLIC_ROUTES.has(route)) {
+      req.apiAuthorized = typeof token === 'string' && tokens.length > 0 && matches(token);
+      return;
+    }
+    if (token === undefined) throw new ApiError('TELLTALE_ERR_UNAUTHORIZED', 'missing Authorization: Bearer <token> header');
+    if (token === null) throw new ApiError('TELLTALE_ERR_UNAUTHORIZED', 'Authorization header must be "Bearer <token>"');
     if (tokens.length === 0) throw new ApiError('TELLTALE_ERR_UNAUTHORIZED', 'no API tokens are configured on this gateway (TELLTALE_API_TOKENS or TELLTALE_API_TOKENS_FILE)');
-    if (!matches(m[1])) throw new ApiError('TELLTALE_ERR_UNAUTHORIZED', 'unknown API token');
+    if (!matches(token)) throw new ApiError('TELLTALE_ERR_UNAUTHORIZED', 'unknown API token');
+    req.apiAuthorized = true;
   });
 }

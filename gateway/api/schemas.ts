@@ -15,13 +15,22 @@ export const DeviceHealth = Type.Object(
 );
 export type DeviceHealth = Static<typeof DeviceHealth>;
 
+const DeviceCounts = Type.Object(
+  { total: Type.Integer({ minimum: 0 }), connected: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false, description: 'How many acquisition devices there are and how many are connected' },
+);
+
 export const HealthReply = Type.Object(
   {
     status: Type.Union([Type.Literal('ok'), Type.Literal('stopping')]),
     uptimeS: Type.Number({ minimum: 0 }),
-    devices: Type.Array(DeviceHealth),
+    devices: DeviceCounts,
+    detail: Type.Optional(Type.Object(
+      { devices: Type.Array(DeviceHealth) },
+      { additionalProperties: false, description: 'Only with a valid bearer token: every device with its counters and last error (credentials masked)' },
+    )),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'Without a token only status, uptime and counts: no device ids, addresses or error texts' },
 );
 export type HealthReply = Static<typeof HealthReply>;
 
@@ -33,9 +42,19 @@ export const ErrorReply = Type.Object({
   reason: Type.Optional(Type.String({ description: 'Machine-readable detail, e.g. why a model bundle was refused' })),
 });
 
-const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), detail: Type.String() }, { additionalProperties: false });
+const Check = Type.Object(
+  {
+    name: Type.Union(['devices', 'influxdb', 'broker', 'models', 'gateway'].map((n) => Type.Literal(n))),
+    ok: Type.Boolean(),
+    total: Type.Optional(Type.Integer({ minimum: 0, description: 'devices: how many there are' })),
+    connected: Type.Optional(Type.Integer({ minimum: 0, description: 'devices: how many are connected' })),
+    queued: Type.Optional(Type.Integer({ minimum: 0, description: 'influxdb: points queued; broker: messages in the outbox' })),
+    detail: Type.Optional(Type.String({ description: 'Only with a valid bearer token: what is down or active (device ids, last error, model id; credentials masked)' })),
+  },
+  { additionalProperties: false },
+);
 export const ReadyReply = Type.Object(
-  { ready: Type.Boolean(), checks: Type.Array(Check, { description: 'devices, influxdb, broker, models: only what this gateway runs' }) },
+  { ready: Type.Boolean(), checks: Type.Array(Check, { description: 'devices, influxdb, broker, models: only what this gateway runs (gateway: while stopping)' }) },
   { additionalProperties: false },
 );
 export type ReadyReply = Static<typeof ReadyReply>;

@@ -1,5 +1,6 @@
 /** ConfigError and the wording of its problems: every line names the file, the path and what was expected. */
 import type { ErrorObject } from 'ajv';
+import { redactText } from './redact.ts';
 
 export interface ConfigProblem {
   /** Where in the config, e.g. `devices[2].tags[5].type`; empty for the file as a whole. */
@@ -25,7 +26,9 @@ export class ConfigError extends Error {
 
 export function formatProblem(source: string, p: ConfigProblem): string {
   const where = p.line === undefined ? source : `${source}:${p.line}:${p.column ?? 1}`;
-  return p.path === '' ? `${where}: ${p.message}` : `${where}: ${p.path}: ${p.message}`;
+  // A bad password is never quoted back; a URL's user-info is masked wherever the message quotes it.
+  const message = redactText(/(^|\.)(password|passwordHash)$/i.test(p.path) ? p.message.replace(/\(got .*\)/s, '(got ***)') : p.message);
+  return p.path === '' ? `${where}: ${message}` : `${where}: ${p.path}: ${message}`;
 }
 
 /** `/devices/2/tags/5/type` → `devices[2].tags[5].type` */

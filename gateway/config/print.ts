@@ -1,8 +1,11 @@
-/** The configuration as canonical YAML: keys in schema order, defaults spelled out, passwords masked. */
+/** The configuration as canonical YAML: keys in schema order, defaults spelled out, secrets masked. */
 import type { TSchema } from '@sinclair/typebox';
 import { stringify } from 'yaml';
 import { isPlainObject } from './errors.ts';
+import { redactSecrets } from './redact.ts';
 import { GatewayConfig } from './schema.ts';
+
+export { redactSecrets } from './redact.ts';
 
 type Node = TSchema & { properties?: Record<string, Node>; items?: Node; anyOf?: Node[] };
 
@@ -21,13 +24,10 @@ export function inSchemaOrder(value: unknown, schema: Node | undefined): unknown
   return Object.fromEntries(keys.map((k) => [k, inSchemaOrder(value[k], s?.properties?.[k])]));
 }
 
-/** Every `password` field, in whatever section, masked: secrets never leave the process in clear text. */
-export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (!isPlainObject(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'password' && v !== undefined ? '***' : redactSecrets(v)]));
-}
-
+/**
+ * Masked unless showSecrets: every password (and passwordHash) field, the user-info of every URL (tsdb.url,
+ * uplink.url, an OPC UA endpoint) and secret query parameters (`?password=`, `token=`, InfluxDB's `p=`).
+ */
 export function printConfig(config: GatewayConfig, options: { showSecrets?: boolean } = {}): string {
   const ordered = inSchemaOrder(config, GatewayConfig as Node);
   return stringify(options.showSecrets ? ordered : redactSecrets(ordered), { lineWidth: 0 });

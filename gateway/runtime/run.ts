@@ -1,6 +1,7 @@
 /** Runs a Gateway as a foreground service: start, print where everything is, stop cleanly on SIGINT/SIGTERM. */
 import type { GatewayConfig } from '../config/schema.ts';
 import { validateConfig } from '../config/load.ts';
+import { makeRedactor, redactText, secretValues } from '../config/redact.ts';
 import { Gateway, type GatewayOptions } from './gateway.ts';
 import { ListenError } from './listen-error.ts';
 import { stopOnSignals } from './signals.ts';
@@ -50,8 +51,29 @@ export interface RunOptions extends GatewayOptions {
   banner?: (gw: Gateway) => string[];
 }
 
+/**
+ * From now on everything this process prints (our lines, Node-RED's log, a library's message) goes through the
+ * redactor: URL user-info, secret query parameters and these secret values in any encoding become ***. Returns the
+ * undo. Writes are masked whole, so a secret split across two writes could pass: our writers print whole lines.
+ */
+export function redactProcessOutput(secrets: readonly string[]): () => void {
+  const redact = makeRedactor(secrets);
+  const undo: (() => void)[] = [];
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write;
+    stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+      const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : chunk;
+      return (write as (...a: unknown[]) => boolean).call(this, typeof text === 'string' ? redact(text) : text, ...rest);
+    } as typeof stream.write;
+    undo.push(() => { stream.write = write; });
+  }
+  return () => undo.forEach((u) => u());
+}
+
 export async function runGateway(opts: RunOptions): Promise<Gateway> {
   const t0 = performance.now();
+  // A foreground service: nothing it prints may carry a password, token or URL credentials.
+  redactProcessOutput(secretValues(opts.config, process.env));
   // Signals are handled from the first moment: a SIGTERM during start-up waits for it, then stops cleanly.
   const starting = Gateway.start(opts);
   stopOnSignals(async () => {
@@ -65,8 +87,8 @@ export async function runGateway(opts: RunOptions): Promise<Gateway> {
     `  API:          ${gw.apiUrl}healthz`,
     ...(gw.editorUrl ? [`  Flow editor:  ${gw.editorUrl}`, `  ${gw.editorLogin ?? 'Editor login: set by the caller'}`, `  Flow file:    ${gw.flowFile}`] : ['  Flow editor:  not served (editor.enabled: false; the flows run)', `  Flow file:    ${gw.flowFile}`]),
     `  Data dir:     ${gw.dataDir}`,
-    ...gw.describeOutputs().map((l) => `  ${l}`),
-    ...(opts.banner?.(gw) ?? []),
+    ...gw.describeOutputs().map((l) => `  ${redactText(l)}`),
+    ...(opts.banner?.(gw) ?? []).map((l) => redactText(l)),
     'Press Ctrl+C to stop.',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

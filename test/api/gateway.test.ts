@@ -39,8 +39,10 @@ describe('Gateway API with models', () => {
     const res = await fetch(url, { headers: { authorization: 'Bearer gw-test-token' } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { active: string }).active).toBe('pump-v1');
-    const ready = (await (await fetch(new URL('readyz', gw.apiUrl))).json()) as { checks: unknown[] };
+    const ready = (await (await fetch(new URL('readyz', gw.apiUrl), { headers: { authorization: 'Bearer gw-test-token' } })).json()) as { checks: unknown[] };
     expect(ready.checks).toContainEqual({ name: 'models', ok: true, detail: 'active pump-v1' });
+    const open = (await (await fetch(new URL('readyz', gw.apiUrl))).json()) as { checks: unknown[] };
+    expect(open.checks).toContainEqual({ name: 'models', ok: true });
     const state = JSON.parse(readFileSync(join(root, 'data', 'models', 'state.json'), 'utf8'));
     expect(state.active).toBe('pump-v1');
     expect(audit).toEqual(['installed', 'activated']);

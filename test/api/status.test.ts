@@ -84,13 +84,41 @@ describe('API status routes', () => {
     expect(res.json().devices[0]).toEqual({ id: 'pump-1', protocol: 'modbus-tcp', state: 'connected', connected: true, samples: 130, errors: 1, reconnects: 2, requests: 50, lastSampleTs: 1_700_000_000_000 });
   });
 
-  it('answers /readyz with 503 naming what is not ready', async () => {
-    const res = await app.inject({ method: 'GET', url: '/readyz' });
+  it('answers /readyz with 503, counts only without a token, naming what is not ready with one', async () => {
+    const open = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(open.statusCode).toBe(503);
+    expect(open.json()).toEqual({ ready: false, checks: [
+      { name: 'devices', ok: false, total: 2, connected: 1 },
+      { name: 'broker', ok: true, queued: 0 },
+    ] });
+    const res = await app.inject({ method: 'GET', url: '/readyz', headers: auth });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ ready: false, checks: [
-      { name: 'devices', ok: false, detail: 'not connected: plc-2' },
-      { name: 'broker', ok: true, detail: '0 messages queued' },
+      { name: 'devices', ok: false, total: 2, connected: 1, detail: 'not connected: plc-2' },
+      { name: 'broker', ok: true, queued: 0, detail: '0 messages queued' },
     ] });
+  });
+
+  it('masks URL credentials in the errors it serves', async () => {
+    const reg = new DeviceRegistry();
+    reg.register(fixedInput({ id: 'd', protocol: 'opcua', state: 'backoff', connected: false, samples: 0, errors: 1, reconnects: 0, requests: 0, lastError: 'cannot reach opc.tcp://op:dev-pass-1@10.1.2.3:4840' }));
+    const down = { status: (): UplinkStatus => ({ connected: false, queued: 3, lastError: 'uplink mqtts://gw:mqtt-pass-1@broker:8883: Connection refused: Not authorized', outbox: {} as UplinkStatus['outbox'], published: 0, acknowledged: 0, reconnects: 1, reconnectDelayMs: 0, bandwidth: { totalDeviceBytes: 0, totalUplinkBytes: 0 } as UplinkStatus['bandwidth'] }) };
+    const tsdb = { metrics: () => ({ connected: false, pointsQueued: 7, lastError: 'tsdb http://admin:influx-pass-1@db:8086/write?db=x&p=influx-pass-1: 401' }) as never };
+    const a = buildApp({ registry: reg, tokens: [TOKEN], uplink: down, tsdb });
+    try {
+      for (const url of ['/readyz', '/healthz', '/api/v1/devices']) {
+        const body = (await a.inject({ method: 'GET', url, headers: auth })).body;
+        expect(body, url).not.toMatch(/pass-1/);
+      }
+      const ready = (await a.inject({ method: 'GET', url: '/readyz', headers: auth })).json();
+      expect(ready.checks.map((c: { detail: string }) => c.detail)).toEqual([
+        'not connected: d',
+        'tsdb http://***@db:8086/write?db=x&p=***: 401',
+        'uplink mqtts://***@broker:8883: Connection refused: Not authorized',
+      ]);
+    } finally {
+      await a.close();
+    }
   });
 
   it('shows the latest state of an asset and 404s an unknown one', async () => {

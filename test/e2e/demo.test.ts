@@ -10,7 +10,9 @@ import { editorToken } from '../../gateway/host/security.ts';
 // Runs the built CLI (the CI test command builds before vitest), exactly as `npm run demo` does.
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-type Health = { status: string; devices: { id: string; protocol: string; connected: boolean; samples: number }[] };
+type Health = { status: string; devices: { total: number; connected: number }; detail: { devices: { id: string; protocol: string; connected: boolean; samples: number }[] } };
+/** /healthz lists the devices only for a caller with an API token. */
+const TOKEN = 'e2e-demo-token';
 
 describe('telltale demo', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'telltale-demo-'));
@@ -25,7 +27,7 @@ describe('telltale demo', () => {
     demo = spawnPeer(join(repo, 'node_modules/.bin/node'), [
       'bin/telltale.js', 'demo', '--api-port', String(apiPort), '--editor-port', String(editorPort), '--data-dir', dataDir,
       '--sim-modbus-port', String(modbusPort), '--sim-opcua-port', String(opcuaPort),
-    ], { cwd: repo, env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } });
+    ], { cwd: repo, env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', TELLTALE_API_TOKENS: TOKEN } });
   });
   afterAll(async () => {
     await demo?.stop();
@@ -34,12 +36,13 @@ describe('telltale demo', () => {
 
   it('reports samples flowing from the simulated devices on /healthz', async () => {
     const health = await waitFor(async () => {
-      const res = await fetch(`${api}/healthz`);
+      const res = await fetch(`${api}/healthz`, { headers: { authorization: `Bearer ${TOKEN}` } });
       const body = (await res.json()) as Health;
-      return body.devices.length >= 2 && body.devices.every((d) => d.connected && d.samples > 0) ? body : undefined;
+      return body.detail.devices.length >= 2 && body.detail.devices.every((d) => d.connected && d.samples > 0) ? body : undefined;
     }, 60_000, `devices reporting samples (demo output:\n${demo.output()})`);
     expect(health.status).toBe('ok');
-    expect(health.devices.map((d) => d.protocol).sort()).toEqual(['modbus-tcp', 'opcua']);
+    expect(health.detail.devices.map((d) => d.protocol).sort()).toEqual(['modbus-tcp', 'opcua']);
+    expect(health.devices).toEqual({ total: 2, connected: 2 });
   });
 
   it('prints where the editor and the API are, and the editor login it generated', () => {

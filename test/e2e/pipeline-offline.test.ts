@@ -10,7 +10,9 @@ import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
 // env gates keep every message from failing in the output nodes.
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-type Health = { devices: { id: string; samples: number }[] };
+type Health = { detail: { devices: { id: string; samples: number }[] } };
+/** /healthz lists the devices only for a caller with an API token. */
+const TOKEN = 'e2e-offline-token';
 
 describe('telltale demo pipeline without servers', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'telltale-offline-'));
@@ -23,7 +25,7 @@ describe('telltale demo pipeline without servers', () => {
     demo = spawnPeer(join(repo, 'node_modules/.bin/node'), [
       'bin/telltale.js', 'demo', '--api-port', String(apiPort), '--editor-port', String(editorPort), '--data-dir', dataDir,
       '--sim-modbus-port', String(modbusPort), '--sim-opcua-port', String(opcuaPort), '--poll-interval', '100',
-    ], { cwd: repo, env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', TELLTALE_INFLUX_URL: '', TELLTALE_MQTT_URL: '' } });
+    ], { cwd: repo, env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', TELLTALE_INFLUX_URL: '', TELLTALE_MQTT_URL: '', TELLTALE_API_TOKENS: TOKEN } });
   });
   afterAll(async () => {
     await demo?.stop(20_000);
@@ -38,8 +40,8 @@ describe('telltale demo pipeline without servers', () => {
 
   it('keeps polling while messages stop at the output gates instead of failing in the output nodes', async () => {
     await waitFor(async () => {
-      const body = (await (await fetch(`${api}/healthz`)).json()) as Health;
-      return body.devices.some((d) => d.samples > 2000);
+      const body = (await (await fetch(`${api}/healthz`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Health;
+      return body.detail.devices.some((d) => d.samples > 2000);
     }, 60_000, `samples flowing (demo output:\n${demo.output()})`);
     const flow = JSON.parse(readFileSync(join(dataDir, 'flows.json'), 'utf8')) as { type: string; property?: string; propertyType?: string }[];
     const gates = flow.filter((n) => n.type === 'switch' && n.propertyType === 'env').map((n) => n.property).sort();

@@ -12,7 +12,9 @@ import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
 import { DEFAULT_NODE_FLAGS } from '../../bin/node-flags.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const telltale = (args: string[]) => spawnPeer(join(repo, 'node_modules/.bin/node'), ['bin/telltale.js', ...args], { cwd: repo });
+/** /healthz lists the devices only for a caller with an API token. */
+const TOKEN = 'e2e-start-token';
+const telltale = (args: string[]) => spawnPeer(join(repo, 'node_modules/.bin/node'), ['bin/telltale.js', ...args], { cwd: repo, env: { ...process.env, TELLTALE_API_TOKENS: TOKEN } });
 const exited = (p: Spawned) => new Promise<number | null>((resolve) => {
   if (p.child.exitCode !== null) resolve(p.child.exitCode);
   else p.child.once('exit', (code) => resolve(code));
@@ -38,8 +40,8 @@ describe('telltale start', () => {
     const apiPort = await freePort();
     gateway = telltale(['start', '--config', file, '--api-port', String(apiPort), '--editor-port', '0', '--data-dir', join(dir, 'data')]);
     const health = await waitFor(async () => {
-      const body = (await (await fetch(`http://127.0.0.1:${apiPort}/healthz`)).json()) as { devices: { id: string; samples: number }[] };
-      return body.devices[0]?.samples > 0 ? body : undefined;
+      const body = (await (await fetch(`http://127.0.0.1:${apiPort}/healthz`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { detail: { devices: { id: string; samples: number }[] } };
+      return body.detail.devices[0]?.samples > 0 ? body.detail : undefined;
     }, 60_000, () => `samples (output:\n${gateway?.output()})`);
     expect(health.devices.map((d) => d.id)).toEqual(['station']);
     // bin/telltale.js re-executed itself (same PID) with the memory-lean V8 flags and glibc arenas.

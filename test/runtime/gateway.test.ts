@@ -10,7 +10,9 @@ import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts
 import { waitFor } from '../support/process.ts';
 import { editorToken } from '../../gateway/host/security.ts';
 
-type Health = { status: string; devices: { id: string; connected: boolean; samples: number }[] };
+type Health = { status: string; devices: { total: number; connected: number }; detail: { devices: { id: string; connected: boolean; samples: number }[] } };
+/** /healthz lists the devices only for a caller with an API token (read from the environment when the API is built). */
+const TOKEN = 'runtime-gateway-token';
 
 const refused = (port: number) => new Promise<boolean>((resolve) => {
   const s = connect({ port, host: '127.0.0.1' });
@@ -24,6 +26,7 @@ describe('Gateway', () => {
   let gw: Gateway;
 
   beforeAll(async () => {
+    process.env.TELLTALE_API_TOKENS = TOKEN;
     sim = await startSimulator({ host: '127.0.0.1' });
     const devices = sim.devices({ pollIntervalMs: 200 });
     const config = validateConfig({ gateway: { dataDir }, api: { port: 0 }, editor: { port: 0 }, devices });
@@ -33,16 +36,18 @@ describe('Gateway', () => {
   afterAll(async () => {
     await gw?.stop();
     await sim?.close();
+    delete process.env.TELLTALE_API_TOKENS;
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('runs the configured devices and reports them once each on /healthz', async () => {
     const health = await waitFor(async () => {
-      const body = (await (await fetch(`${gw.apiUrl}healthz`)).json()) as Health;
-      return body.devices[0]?.samples > 0 ? body : undefined;
+      const body = (await (await fetch(`${gw.apiUrl}healthz`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Health;
+      return body.detail.devices[0]?.samples > 0 ? body : undefined;
     }, 30_000, 'samples');
-    expect(health.devices.map((d) => d.id)).toEqual(['plant']);
-    expect(health.devices[0].connected).toBe(true);
+    expect(health.detail.devices.map((d) => d.id)).toEqual(['plant']);
+    expect(health.detail.devices[0].connected).toBe(true);
+    expect(health.devices).toEqual({ total: 1, connected: 1 });
   });
 
   it('serves the editor with the seeded flow running on the same devices', async () => {

@@ -48,3 +48,13 @@ export const OpcUaDevice = Type.Object(
   { additionalProperties: false },
 );
 export type OpcUaDevice = Static<typeof OpcUaDevice>;
+
+/**
+ * The warning for a device that logs in with a user name and password over securityMode None: OPC UA then sends
+ * the password unprotected (no channel encryption), readable by anyone on the OT network. Names the device and
+ * the user, never the password. undefined when the login is anonymous or the channel is secured.
+ */
+export function plaintextLoginWarning(device: Pick<OpcUaDevice, 'id' | 'securityMode' | 'username' | 'password'>): string | undefined {
+  if (device.securityMode !== 'None' || (device.username === undefined && device.password === undefined)) return undefined;
+  return `OPC UA device ${device.id}: user${device.username === undefined ? '' : ` "${device.username}"`} logs in with a password over securityMode None; use securityMode Sign or SignAndEncrypt so the password is not readable on the network`;
+}

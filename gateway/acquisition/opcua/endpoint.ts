@@ -17,7 +17,8 @@ import type {
 } from 'node-opcua';
 import type { Input, SampleListener, StatusListener } from '../../core/pipeline.ts';
 import type { ConnectionState, DeviceStatus } from '../../core/sample.ts';
-import type { OpcUaDevice, OpcUaTag } from './config.ts';
+import { plaintextLoginWarning, type OpcUaDevice, type OpcUaTag } from './config.ts';
+import { redactText } from '../../config/redact.ts';
 import { describeError } from './errors.ts';
 import { nodeOpcua } from './lib.ts';
 import { GroupState, monitorGroup, readOperationLimits, type OpcUaGroup, type OperationLimits } from './monitored.ts';
@@ -28,6 +29,8 @@ export interface OpcUaEndpointOptions {
   pkiDir: string;
   /** How server certificates are trusted; see trust.ts. Default 'tofu'. */
   serverTrust?: ServerTrust;
+  /** Where start() says what is unsafe (a password over securityMode None); default stderr. */
+  warn?: (line: string) => void;
 }
 
 const KEEPALIVE_COUNT = 10;
@@ -102,6 +105,8 @@ export class OpcUaEndpoint implements Input {
   async start(): Promise<void> {
     if (!this.#stopped) return;
     this.#stopped = false;
+    const warning = plaintextLoginWarning(this.#device);
+    if (warning) (this.#opts.warn ?? ((line: string) => process.stderr.write(`${line}\n`)))(`telltale: warning: ${warning}`);
     this.#cm = clientCertificateManager(this.#opts.pkiDir, this.#opts.serverTrust ?? 'tofu');
     this.#loop = this.#run();
   }
@@ -159,7 +164,7 @@ export class OpcUaEndpoint implements Input {
     this.#client = client;
     client.on('backoff', (count: number, delay: number) => {
       this.#status.errors++;
-      this.#status.lastError = `OPC UA device ${d.id}: cannot reach ${d.endpoint} (attempt ${count + 1}); next try in ${Math.round(delay)} ms`;
+      this.#status.lastError = redactText(`OPC UA device ${d.id}: cannot reach ${d.endpoint} (attempt ${count + 1}); next try in ${Math.round(delay)} ms`);
       this.#setState('backoff', false);
     });
     client.on('connection_lost', () => this.#recordError(`OPC UA device ${d.id}: connection to ${d.endpoint} lost`, 'connecting'));
@@ -302,7 +307,7 @@ export class OpcUaEndpoint implements Input {
 
   #recordError(message: string, state?: ConnectionState): void {
     this.#status.errors++;
-    this.#status.lastError = message;
+    this.#status.lastError = redactText(message);
     if (state) this.#setState(state, false);
     else this.#emitStatus();
   }

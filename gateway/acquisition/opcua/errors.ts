@@ -1,4 +1,5 @@
 /** node-opcua's errors in words an engineer can act on, naming the device, the endpoint and the status code. */
+import { redactText } from '../../config/redact.ts';
 
 interface Named {
   id: string;
@@ -35,9 +36,10 @@ const RULES: Array<[RegExp, (d: Named, code: string) => string]> = [
 /** subject opens the message: the device by default, e.g. "probe opc.tcp://…" for the probe. */
 export function describeError(e: unknown, d: Named, subject = `OPC UA device ${d.id}`): string {
   const message = e instanceof Error ? e.message : String(e);
+  // The text is stored as lastError and served: an endpoint's user-info never goes with it.
   for (const [pattern, explain] of RULES) {
     const m = pattern.exec(message);
-    if (m) return `${subject}: ${explain(d, m[0])}`;
+    if (m) return redactText(`${subject}: ${explain(d, m[0])}`);
   }
-  return `${subject} (${d.endpoint}): ${message}`;
+  return redactText(`${subject} (${d.endpoint}): ${message}`);
 }

@@ -7,7 +7,7 @@ import { AlertsQuery, AlertsReply, AssetReply, DevicesReply, ErrorReply, IdParam
 
 const errors = { '4xx': ErrorReply, '5xx': ErrorReply };
 
-export function statusRoutes(app: FastifyInstance, deps: ApiDeps, metrics: GatewayMetrics): void {
+export function statusRoutes(app: FastifyInstance, deps: ApiDeps, metrics: GatewayMetrics, redact: (text: string) => string = (t) => t): void {
   app.get('/metrics', {
     schema: { tags: ['status'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: { type: 'string' }, ...errors } },
   }, async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
@@ -16,7 +16,7 @@ export function statusRoutes(app: FastifyInstance, deps: ApiDeps, metrics: Gatew
     devices: deps.registry.statuses().map((s) => ({
       id: s.id, protocol: s.protocol, state: s.state, connected: s.connected, samples: s.samples, errors: s.errors,
       reconnects: s.reconnects, requests: s.requests,
-      ...(s.lastSampleTs === undefined ? {} : { lastSampleTs: s.lastSampleTs }), ...(s.lastError === undefined ? {} : { lastError: s.lastError }),
+      ...(s.lastSampleTs === undefined ? {} : { lastSampleTs: s.lastSampleTs }), ...(s.lastError === undefined ? {} : { lastError: redact(s.lastError) }),
     })),
   }));
 

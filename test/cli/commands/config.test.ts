@@ -31,6 +31,26 @@ describe('telltale config check', () => {
     );
   });
 
+  it('warns, naming the device but never the password, about an OPC UA login over securityMode None, and exits 0', async () => {
+    const file = join(tmp, 'plain-login.yaml');
+    writeFileSync(file, 'devices:\n  - id: plc-9\n    protocol: opcua\n    endpoint: opc.tcp://10.0.0.9:4840\n    username: op\n    password: plain-pw-123\n    tags: [{ name: t, nodeId: "ns=1;s=t" }]\n');
+    const run = await runInProcess(['config', 'check', '-c', file]);
+    expect(run.code).toBe(0);
+    expect(run.out).toBe('ok: 1 device, 1 tag\n');
+    expect(run.err).toBe(`${file}: devices[0]: warning: OPC UA device plc-9: user "op" logs in with a password over securityMode None; use securityMode Sign or SignAndEncrypt so the password is not readable on the network\n`);
+    expect(run.err).not.toContain('plain-pw-123');
+  });
+
+  it('never quotes a password or URL credentials back in an error', async () => {
+    const file = join(tmp, 'bad-secret.yaml');
+    writeFileSync(file, 'tsdb:\n  url: 42\n  password: [cfg-err-pw-1]\nuplink:\n  url: "http://up:cfg-err-pw-2@broker"\n  password: 12345678\n');
+    const run = await runInProcess(['config', 'check', '-c', file]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/tsdb\.password/);
+    expect(run.err).toMatch(/uplink\.password/);
+    expect(run.err).not.toMatch(/cfg-err-pw|12345678/);
+  });
+
   it('exits with 2 when the file is missing', async () => {
     const run = await runInProcess(['config', 'check', '-c', join(tmp, 'absent.yaml')]);
     expect(run.code).toBe(2);
@@ -56,6 +76,16 @@ describe('telltale config print', () => {
     const redacted = await runInProcess(['config', 'print', '--config', sample]);
     expect(redacted.out).not.toContain('hunter2');
     expect(parse(redacted.out).devices[2].password).toBe('***');
+    delete process.env.TELLTALE_DEVICE_PLC_2_PASSWORD; // names a device urls.yaml does not have
+    const urls = join(tmp, 'urls.yaml');
+    writeFileSync(urls, 'tsdb:\n  url: http://influx-user:influx-url-pw@db:8086/plant?p=influx-q-pw\nuplink:\n  url: mqtts://mq-user:mqtt-url-pw@broker:8883\n');
+    const masked = await runInProcess(['config', 'print', '--config', urls]);
+    expect(masked.code).toBe(0);
+    expect(masked.out).not.toMatch(/url-pw|q-pw|influx-user|mq-user/);
+    expect(parse(masked.out).tsdb.url).toBe('http://***@db:8086/plant?p=***');
+    expect(parse(masked.out).uplink.url).toBe('mqtts://***@broker:8883');
+    expect(parse((await runInProcess(['config', 'print', '--config', urls, '--show-secrets'])).out).uplink.url).toBe('mqtts://mq-user:mqtt-url-pw@broker:8883');
+    process.env.TELLTALE_DEVICE_PLC_2_PASSWORD = 'hunter2';
     const shown = await runInProcess(['config', 'print', '--config', sample, '--show-secrets']);
     expect(parse(shown.out).devices[2].password).toBe('hunter2');
   });
