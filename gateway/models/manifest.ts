@@ -142,6 +142,12 @@ export interface LoadOptions {
   manifestName?: string;
 }
 
+/** Where JSON.parse stopped, without V8's quote of the text (which may hold anything). */
+const jsonPosition = (err: unknown): string => {
+  const at = /at position \d+/.exec((err as Error).message);
+  return at ? ` (${at[0]})` : '';
+};
+
 const refuse = (reason: ConstructorParameters<typeof ManifestError>[0], message: string): ManifestError => new ManifestError(reason, message);
 
 /** Finds, reads (capped) and checks the manifest of a bundle; opens no other file. */
@@ -161,7 +167,7 @@ export async function loadManifest(source: BundleSource, manifestName?: string):
   try {
     manifest = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (err) {
-    throw refuse('invalid-bundle', `${where}: not JSON (${(err as Error).message.slice(0, 120)})`);
+    throw refuse('invalid-bundle', `${where}: not JSON${jsonPosition(err)}`);
   }
   // The file names first, with their own reason: a name that leaves the bundle is an attack, not a typo.
   const files = (manifest as { files?: unknown } | null)?.files;
@@ -176,7 +182,8 @@ export async function loadManifest(source: BundleSource, manifestName?: string):
   const validate = validateManifest();
   if (!validate(manifest)) {
     const e = validate.errors?.[0];
-    throw refuse('invalid-bundle', `${where}: ${e?.instancePath || '/'} ${e?.message ?? 'invalid'}${e?.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty).slice(0, 60)})` : ''}`);
+    const extra = e?.params && 'additionalProperty' in e.params ? String(e.params.additionalProperty) : undefined;
+    throw refuse('invalid-bundle', `${where}: ${(e?.instancePath || '/').slice(0, 100)} ${e?.message ?? 'invalid'}${extra === undefined ? '' : ` (${/^[A-Za-z0-9_.-]{1,60}$/.test(extra) ? extra : 'a field name'})`}`);
   }
   const m = manifest;
   if (m.inputs.names.length !== m.inputs.count) {
@@ -219,7 +226,7 @@ export async function loadBundle(source: BundleSource, opts: LoadOptions = {}): 
     try {
       raw = JSON.parse(Buffer.from(paramsBytes.buffer, paramsBytes.byteOffset, paramsBytes.byteLength).toString('utf8'));
     } catch (err) {
-      throw refuse('bad-params', `${what}: not JSON (${(err as Error).message.slice(0, 120)})`);
+      throw refuse('bad-params', `${what}: not JSON${jsonPosition(err)}`);
     }
     model = modelFromJSON(checkParams(raw, m, what));
   }

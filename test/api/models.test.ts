@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +7,7 @@ import { ModelLifecycle, type AuditEvent } from '../../gateway/models/lifecycle/
 import { DeviceRegistry } from '../../gateway/runtime/registry.ts';
 import { INPUTS, bundle, keys, tempRoot } from '../models/lifecycle/bundles.ts';
 import { TOKEN, auth } from './fixtures.ts';
+import { modelsApp } from './models-app.ts';
 
 const root = tempRoot('telltale-api-models-');
 
@@ -22,17 +23,12 @@ describe('API /api/v1/models', () => {
   let k: Awaited<ReturnType<typeof keys>>;
   const events: AuditEvent[] = [];
 
+  let close: () => Promise<void>;
+
   beforeAll(async () => {
-    k = await keys(root);
-    store = new ModelLifecycle({ dir: join(root, 'models'), publicKey: k.publicKey, audit: [(e) => { events.push(e); }], expectInputs: () => ({ asset: 'pump1', inputs: INPUTS }) });
-    await store.open();
-    app = buildApp({ registry: new DeviceRegistry(), tokens: [TOKEN], models: store });
+    ({ app, store, k, close } = await modelsApp(root, join(root, 'models'), { audit: [(e) => { events.push(e); }], expectInputs: () => ({ asset: 'pump1', inputs: INPUTS }) }));
   });
-  afterAll(async () => {
-    await app.close();
-    await store.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => close());
 
   const post = (url: string, payload?: object) => app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) });
 

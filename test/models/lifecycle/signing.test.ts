@@ -1,17 +1,13 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ModelRefusedError, generateSigningKeys, signBundle, verifyBundle } from '../../../gateway/models/lifecycle/signing.ts';
+import { generateSigningKeys, signBundle, verifyBundle } from '../../../gateway/models/lifecycle/signing.ts';
 import { INPUTS, bundle, keys, tempRoot } from './bundles.ts';
+import { refusal } from './hostile.ts';
 
 const root = tempRoot('telltale-signing-');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function refusal(p: Promise<unknown>): Promise<ModelRefusedError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ModelRefusedError);
-  return err as ModelRefusedError;
-}
 
 describe('model signing', () => {
   it('signs a bundle so that it verifies with the public key and matches the asset inputs', async () => {
