@@ -15,14 +15,13 @@ import { X509Certificate, createPrivateKey, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
+import { CERT_FILE, KEY_FILE, TLS_DIR, tlsMode } from './tls-mode.ts';
 import { join, resolve } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import type { TlsSetting } from '../config/schema.ts';
 import { ListenError } from './listen-error.ts';
 
-export const TLS_DIR = 'tls';
-export const CERT_FILE = 'cert.pem';
-export const KEY_FILE = 'key.pem';
+export { CERT_FILE, KEY_FILE, TLS_DIR, isLoopback, tlsMode } from './tls-mode.ts';
 /** 825 days: the longest validity macOS and iOS accept for a TLS server certificate a user trusts by hand. */
 const VALIDITY_DAYS = 825;
 
@@ -30,23 +29,6 @@ const VALIDITY_DAYS = 825;
 export type ServerTls =
   | { mode: 'off' }
   | { mode: 'files' | 'auto'; cert: Buffer; key: Buffer; certFile: string; keyFile: string; fingerprint: string; generated: boolean };
-
-/** 127.0.0.0/8, ::1, ::ffff:127.x and localhost: a server there is reachable from this machine only. */
-export function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (h === '::1') return true;
-  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
-  return isIP(v4) === 4 && v4.startsWith('127.');
-}
-
-/** The effective mode of a `tls` setting for a server on `host` (see the top of this file). */
-export function tlsMode(setting: TlsSetting | undefined, host: string): 'off' | 'auto' | 'files' {
-  if (setting === false) return 'off';
-  if (setting === 'auto') return 'auto';
-  if (setting !== undefined) return 'files';
-  return isLoopback(host) ? 'off' : 'auto';
-}
 
 /** SHA-256 of the certificate's DER, as colon-separated hex (what browsers and `openssl x509 -fingerprint -sha256` show). */
 export const fingerprintOf = (certPem: string | Buffer): string => new X509Certificate(certPem).fingerprint256;

@@ -29,7 +29,12 @@ describe('docker/Dockerfile', () => {
     const user = finalStage.filter((l) => /^USER /.test(l)).at(-1);
     expect(user).toBeDefined();
     expect(user!.split(/\s+/)[1]).not.toMatch(/^(root|0)(:|$)/);
-    expect(finalStage.some((l) => /^HEALTHCHECK .*\/healthz/.test(l))).toBe(true);
+    // The check is a shipped script that reads the config (HTTP or HTTPS) and asks /healthz.
+    const healthcheck = finalStage.find((l) => /^HEALTHCHECK /.test(l));
+    expect(healthcheck).toMatch(/CMD \["node", "bin\/healthcheck\.js"/);
+    expect(readFileSync(join(root, 'bin/healthcheck.js'), 'utf8')).toContain('/healthz');
+    expect(finalStage.some((l) => /^COPY bin /.test(l))).toBe(true);
+    expect(finalStage.some((l) => /^ENV .*TELLTALE_CONFIG=\/etc\/telltale\/gateway\.yaml/.test(l))).toBe(true);
     expect(finalStage.some((l) => /^VOLUME .*\/data/.test(l))).toBe(true);
     expect(finalStage.some((l) => l === 'ENTRYPOINT ["node", "bin/telltale.js"]')).toBe(true);
     expect(finalStage.some((l) => /^CMD \["start", "--config", /.test(l))).toBe(true);
