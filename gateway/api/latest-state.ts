@@ -1,6 +1,8 @@
 /**
  * LatestState: what the API shows per asset (latest features, score, threshold, state) and the open and recent
  * alerts. Hosts feed it through update()/alert() — the scoring node, a processor, a test; the API only reads it.
+ * Bounded: at most `maxOpen` open alerts (past it the one changed longest ago is forgotten and counted in
+ * evictedOpenAlerts; it stays in the outbox and InfluxDB, only the API's view loses it) and `keepClosed` closed ones.
  */
 export type AssetState = 'normal' | 'alert' | 'learning' | 'unknown';
 
@@ -42,10 +44,23 @@ export class LatestState {
   readonly #assets = new Map<string, AssetSnapshot>();
   readonly #alerts = new Map<string, AlertEntry>();
   readonly #keepClosed: number;
+  readonly #maxOpen: number;
+  #open = 0;
+  #closed = 0;
+  #evictedOpen = 0;
 
-  /** keepClosed: closed alerts remembered as "recent" (oldest forgotten first). */
-  constructor(opts: { keepClosed?: number } = {}) {
+  /**
+   * keepClosed: closed alerts remembered as "recent" (oldest forgotten first); maxOpen: open alerts remembered
+   * (past it the open alert changed longest ago is forgotten and counted).
+   */
+  constructor(opts: { keepClosed?: number; maxOpen?: number } = {}) {
     this.#keepClosed = opts.keepClosed ?? 200;
+    this.#maxOpen = opts.maxOpen ?? 1000;
+  }
+
+  /** Open alerts forgotten at the maxOpen cap since start. */
+  get evictedOpenAlerts(): number {
+    return this.#evictedOpen;
   }
 
   /** Merges what a host knows now about an asset (features merge; other fields replace when given). */
@@ -76,9 +91,16 @@ export class LatestState {
       ...(a.message ?? prev?.message) !== undefined ? { message: a.message ?? prev?.message } : {},
       ...(a.kind === 'close' ? { closedTs: a.ts } : {}),
     };
+    if (prev) {
+      if (prev.open) this.#open--;
+      else this.#closed--;
+    }
     this.#alerts.delete(a.id); // re-insert: map order = last change order
     this.#alerts.set(a.id, entry);
-    if (a.kind === 'close') this.#forgetOldClosed();
+    if (entry.open) this.#open++;
+    else this.#closed++;
+    if (this.#closed > this.#keepClosed) this.#forget(false, this.#closed - this.#keepClosed);
+    if (this.#open > this.#maxOpen) this.#evictedOpen += this.#forget(true, this.#open - this.#maxOpen);
   }
 
   /** Newest change first. */
@@ -86,15 +108,17 @@ export class LatestState {
     return [...this.#alerts.values()].reverse();
   }
 
-  #forgetOldClosed(): void {
-    let closed = 0;
-    for (const e of this.#alerts.values()) if (!e.open) closed++;
+  /** Forgets the n alerts (open or closed ones) changed longest ago; returns how many. */
+  #forget(open: boolean, n: number): number {
+    let done = 0;
     for (const [id, e] of this.#alerts) {
-      if (closed <= this.#keepClosed) break;
-      if (!e.open) {
-        this.#alerts.delete(id);
-        closed--;
-      }
+      if (done === n) break;
+      if (e.open !== open) continue;
+      this.#alerts.delete(id);
+      done++;
     }
+    if (open) this.#open -= done;
+    else this.#closed -= done;
+    return done;
   }
 }

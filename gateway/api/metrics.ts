@@ -1,19 +1,26 @@
 /**
  * GatewayMetrics: the Prometheus registry behind /metrics (prom-client, its own registry, names prefixed
  * `telltale_`). Counters the runtime already keeps (device samples, errors, reconnects; uplink bytes; outbox) are
- * read at scrape time; request errors and inference latency are observed as they happen.
+ * read at scrape time; request errors and inference latency are observed as they happen. Disk full: with an uplink
+ * or InfluxDB, `telltale_disk_full` (0/1) and per store (`component` outbox / tsdb_queue) its state, what waits in
+ * memory, what the memory buffer dropped and the deletes still pending.
  */
 import client from 'prom-client';
 import type { DeviceRegistry } from '../runtime/registry.ts';
 import type { TsdbMetrics } from '../outputs/influx/writer.ts';
 import type { UplinkStatus } from '../uplink/cloud-uplink.ts';
+import type { StorageState } from '../outputs/sqlite-store.ts';
 
 export interface MetricSources {
   registry: DeviceRegistry;
   tsdb?: { metrics(): TsdbMetrics };
   uplink?: { status(): UplinkStatus };
+  /** Open alerts the latest-state cache evicted at its cap. */
+  latest?: { evictedOpenAlerts: number };
   now?: () => number;
 }
+
+const STATES: readonly StorageState[] = ['ok', 'disk-full', 'failing'];
 
 /** A counter whose total lives elsewhere: each scrape adds what grew since the last (a restart of the source counts from 0). */
 function mirrored(c: client.Counter<string>): (labels: Record<string, string>, total: number) => void {
@@ -117,6 +124,61 @@ export class GatewayMetrics {
         collect() { this.set(tsdb.metrics().connected ? 1 : 0); },
       });
     }
+    if (src.uplink || src.tsdb) this.#storageMetrics(src);
+    if (src.latest) {
+      const latest = src.latest;
+      const evicted = mirrored(new client.Counter({ name: 'telltale_latest_open_alerts_evicted_total', help: 'Open alerts the API\'s latest-state cache forgot at its cap (oldest first)', registers: [r] }));
+      new client.Gauge({
+        name: 'telltale_latest_open_alerts_cap_reached', help: '1 once the latest-state cache has evicted an open alert', registers: [r],
+        collect() {
+          evicted({}, latest.evictedOpenAlerts);
+          this.set(latest.evictedOpenAlerts > 0 ? 1 : 0);
+        },
+      });
+    }
+  }
+
+  /** Disk full: the state of the outbox and the InfluxDB disk queue, and their memory buffers. */
+  #storageMetrics(src: MetricSources): void {
+    const r = this.registry;
+    type Store = { state: StorageState; memory: number; pendingDeletes: number; dropped: Record<string, number>; refused?: number };
+    const stores = (): Map<string, Store> => {
+      const out = new Map<string, Store>();
+      const u = src.uplink?.status().storage;
+      if (u) out.set('outbox', { state: u.state, memory: u.memory.held, pendingDeletes: u.pendingDeletes, dropped: u.memory.dropped, refused: u.memory.refused });
+      const t = src.tsdb?.metrics().storage;
+      if (t) out.set('tsdb_queue', { state: t.state, memory: t.memory.points, pendingDeletes: t.pendingDeletes, dropped: t.memory.dropped });
+      return out;
+    };
+    let current = new Map<string, Store>();
+    new client.Gauge({
+      name: 'telltale_disk_full', help: '1 while the outbox or the InfluxDB disk queue cannot write because the disk is full', registers: [r],
+      collect() {
+        // The first storage metric of a scrape reads the sources; the others use what it read.
+        current = stores();
+        this.set([...current.values()].some((s) => s.state === 'disk-full') ? 1 : 0);
+        for (const [component, s] of current) {
+          for (const [cls, n] of Object.entries(s.dropped)) dropped({ component, class: cls }, n);
+          if (s.refused !== undefined) refused({}, s.refused);
+        }
+      },
+    });
+    const dropped = mirrored(new client.Counter({ name: 'telltale_memory_buffer_dropped_total', help: 'Messages (outbox) or points (tsdb_queue) the memory buffer of a full disk dropped at its cap, per class/kind', labelNames: ['component', 'class'], registers: [r] }));
+    const refused = mirrored(new client.Counter({ name: 'telltale_uplink_alerts_refused_total', help: 'Alerts refused because the outbox could not store and its memory buffer held nothing but alerts', registers: [r] }));
+    new client.Gauge({
+      name: 'telltale_storage_state', help: '1 for the current state of each store (ok, disk-full, failing)', labelNames: ['component', 'state'], registers: [r],
+      collect() {
+        for (const [component, s] of current) for (const state of STATES) this.set({ component, state }, s.state === state ? 1 : 0);
+      },
+    });
+    new client.Gauge({
+      name: 'telltale_memory_buffered', help: 'Messages (outbox) or points (tsdb_queue) waiting in memory because the store cannot write', labelNames: ['component'], registers: [r],
+      collect() { for (const [component, s] of current) this.set({ component }, s.memory); },
+    });
+    new client.Gauge({
+      name: 'telltale_storage_pending_deletes', help: 'Sent messages / written batches whose delete from the store failed and is retried', labelNames: ['component'], registers: [r],
+      collect() { for (const [component, s] of current) this.set({ component }, s.pendingDeletes); },
+    });
   }
 
   /** Call with the duration of one model run, in ms. */

@@ -40,3 +40,67 @@ export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
     throw err;
   }
 }
+
+/**
+ * How a store is doing: `ok`; `disk-full` (SQLITE_FULL, ENOSPC: the file system has no room left); `failing` (any
+ * other error while opening or writing, e.g. an I/O error). While not ok the outputs hold what they accept in a
+ * bounded memory buffer and retry the store every second; they never throw out of a timer or an event handler.
+ */
+export type StorageState = 'ok' | 'disk-full' | 'failing';
+
+/** True for the errors a full file system gives: SQLite's SQLITE_FULL (13) and the OS's ENOSPC. */
+export function isDiskFull(err: unknown): boolean {
+  const e = err as { errcode?: number; code?: string; message?: string; cause?: unknown } | undefined;
+  if (!e) return false;
+  if (typeof e.errcode === 'number' && (e.errcode & 0xff) === 13) return true;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return true;
+  if (/database or disk is full|ENOSPC|no space left on device/i.test(e.message ?? '')) return true;
+  return e.cause !== undefined && e.cause !== err && isDiskFull(e.cause);
+}
+
+/** What a store's health looks like from outside (status()/metrics(), /healthz, /metrics). */
+export interface StorageStatus {
+  state: StorageState;
+  /** ms since the epoch the current problem started (absent while ok). */
+  since?: number;
+  /** The error that made it not ok (absent while ok). */
+  lastError?: string;
+}
+
+/** Keeps the storage state of one store and says each change once (not at every failed retry). */
+export class StorageHealth {
+  #status: StorageStatus = { state: 'ok' };
+  readonly #what: string;
+  readonly #report: (err: Error) => void;
+  readonly #now: () => number;
+
+  constructor(what: string, report: (err: Error) => void, now: () => number = Date.now) {
+    this.#what = what;
+    this.#report = report;
+    this.#now = now;
+  }
+
+  get state(): StorageState { return this.#status.state; }
+  get ok(): boolean { return this.#status.state === 'ok'; }
+
+  status(): StorageStatus {
+    return { ...this.#status };
+  }
+
+  /** A store operation failed: records why; reports it when the state changes. */
+  failed(err: unknown, detail: string): void {
+    const state: StorageState = isDiskFull(err) ? 'disk-full' : 'failing';
+    const message = (err as Error)?.message ?? String(err);
+    const changed = state !== this.#status.state;
+    this.#status = { state, since: this.#status.since ?? this.#now(), lastError: message };
+    if (changed) this.#report(new Error(`${this.#what}: ${state === 'disk-full' ? 'disk full' : 'store failing'} (${message}); ${detail}`, { cause: err }));
+  }
+
+  /** The store works again. */
+  recovered(detail: string): void {
+    if (this.#status.state === 'ok') return;
+    const was = this.#status.state;
+    this.#status = { state: 'ok' };
+    this.#report(new Error(`${this.#what}: writable again after ${was}; ${detail}`));
+  }
+}

@@ -15,6 +15,8 @@ export interface StoreAndForwardConfig {
   gateway: { id: string; site: string; dataDir: string };
   tsdb?: TsdbConfig;
   uplink?: UplinkConfig;
+  /** Bounds of the memory buffers used while the disk is full (defaults: MEMORY_CAP messages, MEMORY_MAX_VALUES values). */
+  memory?: { uplinkMessages?: number; tsdbValues?: number };
 }
 
 export interface StoreAndForward {
@@ -31,8 +33,9 @@ export interface StoreAndForward {
 export function storeAndForward(cfg: StoreAndForwardConfig, onError: (err: Error) => void = () => undefined): StoreAndForward {
   const queues = join(cfg.gateway.dataDir, 'queues');
   const ids = { site: cfg.gateway.site, gateway: cfg.gateway.id };
-  const tsdb = cfg.tsdb && new TsdbWriter({ config: cfg.tsdb, ...ids, queuePath: join(queues, 'influx.sqlite'), onError });
-  const uplink = cfg.uplink && new CloudUplink({ config: cfg.uplink, ...ids, outboxPath: join(queues, 'outbox.sqlite'), onError });
+  const mem = cfg.memory ?? {};
+  const tsdb = cfg.tsdb && new TsdbWriter({ config: cfg.tsdb, ...ids, queuePath: join(queues, 'influx.sqlite'), onError, ...(mem.tsdbValues ? { memoryMaxValues: mem.tsdbValues } : {}) });
+  const uplink = cfg.uplink && new CloudUplink({ config: cfg.uplink, ...ids, outboxPath: join(queues, 'outbox.sqlite'), onError, ...(mem.uplinkMessages ? { memoryCap: mem.uplinkMessages } : {}) });
   return {
     ...(tsdb ? { tsdb } : {}),
     ...(uplink ? { uplink } : {}),

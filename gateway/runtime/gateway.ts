@@ -161,8 +161,13 @@ export class Gateway {
     }
     const sampler = new HealthSampler({ statuses: () => this.registry.statuses(), uplink: () => this.#outputs?.uplink, tsdb: () => this.#outputs?.tsdb });
     const timer = setInterval(() => {
-      const h = sampler.sample();
-      this.#outputs?.tsdb?.write([{ kind: 'health', ts: h.ts, metrics: h.metrics, component: h.component }]).catch((err: Error) => this.#log(`telltale tsdb: ${err.message}`));
+      // A timer callback: reports, never throws into the event loop (a full disk must not stop the gateway).
+      try {
+        const h = sampler.sample();
+        this.#outputs?.tsdb?.write([{ kind: 'health', ts: h.ts, metrics: h.metrics, component: h.component }]).catch((err: Error) => this.#log(`telltale tsdb: ${err.message}`));
+      } catch (err) {
+        this.#log(`telltale health: ${(err as Error).message}`);
+      }
     }, gateway.healthIntervalS * 1000);
     timer.unref();
     this.#health = { sampler, timer };

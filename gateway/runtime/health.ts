@@ -2,7 +2,8 @@
  * The gateway's health in the `{ component, ts, metrics }` shape toTsdbRecords stores as `health` (the fields the
  * gateway-health dashboard reads): device counters from the registry's statuses, process memory and event-loop lag,
  * and — when the gateway runs them — the uplink's outbox and bandwidth, the InfluxDB queue and the inference latency
- * of the model store. What is not running is omitted, not reported as zero. Used by the Gateway's own health timer
+ * of the model store, and whether their disk is full (`disk_full` 0/1, `outbox_memory` / `tsdb_memory_points`: what waits
+ * in memory meanwhile). What is not running is omitted, not reported as zero. Used by the Gateway's own health timer
  * and by the gateway-health node.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -10,11 +11,11 @@ import type { DeviceStatus } from '../core/sample.ts';
 
 /** What the sampler reads from the uplink (CloudUplink.status()). */
 export interface UplinkHealthSource {
-  status(): { connected: boolean; queued: number; bandwidth: { totalDeviceBytes: number; totalUplinkBytes: number } };
+  status(): { connected: boolean; queued: number; bandwidth: { totalDeviceBytes: number; totalUplinkBytes: number }; storage?: { state: string; memory: { held: number } } };
 }
 /** What the sampler reads from InfluxDB (TsdbWriter.metrics()). */
 export interface TsdbHealthSource {
-  metrics(): { connected: boolean; pointsQueued: number };
+  metrics(): { connected: boolean; pointsQueued: number; storage?: { state: string; memory: { points: number } } };
 }
 
 export interface HealthMessage { component: string; ts: number; metrics: Record<string, number> }
@@ -104,12 +105,20 @@ export class HealthSampler {
       metrics.bytes_in = s.bandwidth.totalDeviceBytes;
       metrics.bytes_out = s.bandwidth.totalUplinkBytes;
       metrics.uplink_connected = s.connected ? 1 : 0;
+      if (s.storage) {
+        metrics.outbox_memory = s.storage.memory.held;
+        metrics.disk_full = s.storage.state === 'disk-full' ? 1 : 0;
+      }
     }
     const tsdb = this.#tsdb?.();
     if (tsdb) {
       const m = tsdb.metrics();
       metrics.tsdb_queued_points = m.pointsQueued;
       metrics.tsdb_connected = m.connected ? 1 : 0;
+      if (m.storage) {
+        metrics.tsdb_memory_points = m.storage.memory.points;
+        metrics.disk_full = Math.max(metrics.disk_full ?? 0, m.storage.state === 'disk-full' ? 1 : 0);
+      }
     }
     if (this.#timings.length > 0) {
       const sorted = this.#timings.sort((a, b) => a - b);

@@ -4,6 +4,12 @@
  * the backlog drains alerts first, in seq order, with at most `inflightWindow` unacknowledged publishes.
  * A message in flight when the connection drops stays in MQTT.js's outgoing store and is resent by MQTT.js on
  * reconnect, so the window is kept across reconnects rather than taken again from the outbox (no duplicate).
+ *
+ * A full disk (or a failing outbox file) never throws out of a timer or an event handler: what the outbox cannot
+ * store waits in a bounded memory buffer (HeldMessages: alerts kept, oldest summaries dropped first, every drop
+ * counted), PUBACK deletes that fail are kept and retried (the messages stay taken, so nothing is sent twice meanwhile),
+ * an outbox that cannot even be opened (start on a full disk) is opened again every second, and once the store
+ * writes again the buffer moves into it in order. status().storage says which state it is in.
  */
 import { randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -12,7 +18,10 @@ import type { SampleBatch } from '../core/sample.ts';
 import { BandwidthMeter, type BandwidthReport } from './bandwidth.ts';
 import { ReconnectBackoff } from './reconnect-backoff.ts';
 import { loadTls, type UplinkConfig } from './config.ts';
-import { SCHEMA_VERSION, SqliteOutbox, type OutboxMessage, type OutboxStats, type OutboxStore } from './outbox.ts';
+import { SCHEMA_VERSION, SqliteOutbox, type MessageClass, type OutboxMessage, type OutboxStats, type OutboxStore } from './outbox.ts';
+import { HeldMessages, type HeldStats } from './held-messages.ts';
+import { StorageHealth, type StorageStatus } from '../outputs/sqlite-store.ts';
+import { guarded } from '../outputs/guard.ts';
 import { SummaryAggregator, type UplinkAlert, type UplinkInput } from './summaries.ts';
 import { SparkplugSession } from './sparkplug/session.ts';
 
@@ -27,6 +36,15 @@ export interface CloudUplinkOptions {
   sparkplug?: { group?: string };
   onError?: (err: Error) => void;
   now?: () => number;
+  /** Messages held in memory while the outbox cannot store them (default MEMORY_CAP). */
+  memoryCap?: number;
+}
+
+/** The outbox's storage state and what waits in memory meanwhile. */
+export interface UplinkStorageStatus extends StorageStatus {
+  memory: HeldStats;
+  /** Messages the broker acknowledged whose delete from the outbox failed (retried; resent only after a restart). */
+  pendingDeletes: number;
 }
 
 export interface UplinkStatus {
@@ -41,11 +59,18 @@ export interface UplinkStatus {
   reconnectDelayMs: number;
   lastError?: string;
   bandwidth: BandwidthReport;
+  /** Always given by CloudUplink; optional for other status sources. */
+  storage?: UplinkStorageStatus;
 }
 
 export type UplinkStatusListener = (s: { connected: boolean; queued: number }) => void;
 
 const RETRY_FAILED_MS = 1000;
+/** How often a failing outbox (disk full) is tried again. */
+const STORE_RETRY_MS = 1000;
+/** Default bound of the memory buffer used while the outbox cannot store: ~10 k messages, a few MB. */
+export const MEMORY_CAP = 10_000;
+const NO_STATS: OutboxStats = { alerts: 0, summaries: 0, samples: 0, inFlight: 0, merged: 0, dropped: 0, nextSeq: 0 };
 /** Cap of the reconnect backoff: a minute keeps an outage's recovery prompt without hammering the broker. */
 const RECONNECT_MAX_MS = 60_000;
 
@@ -56,7 +81,14 @@ export class CloudUplink {
   private readonly cfg: UplinkConfig;
   private readonly site: string;
   private readonly gateway: string;
-  private readonly outbox: OutboxStore;
+  /** Undefined while the outbox file cannot be opened (e.g. a start on a full disk); opened again every second. */
+  private outbox: OutboxStore | undefined;
+  private readonly openOutbox: (() => OutboxStore) | undefined;
+  private readonly held: HeldMessages;
+  /** Acknowledged by the broker, delete failed: retried with the next deletes or by the store retry timer. */
+  private readonly unacked: number[] = [];
+  private readonly storage: StorageHealth;
+  private storeTimer: NodeJS.Timeout | undefined;
   private readonly meter: BandwidthMeter;
   private readonly aggregator: SummaryAggregator;
   private readonly onError: (err: Error) => void;
@@ -85,7 +117,20 @@ export class CloudUplink {
     this.topics = { alerts: `${base}/alerts`, summaries: `${base}/summaries`, status: `${base}/status`, samples: `${base}/samples` };
     const path = opts.config.outbox.path ?? opts.outboxPath;
     if (!opts.store && !path) throw new Error('uplink.outbox.path: an outbox file is required');
-    this.outbox = opts.store ?? new SqliteOutbox({ path: path!, maxMessages: opts.config.outbox.maxMessages, site: opts.site, gateway: opts.gateway, now: this.now });
+    this.onError = opts.onError ?? (() => undefined);
+    this.held = new HeldMessages(opts.memoryCap ?? MEMORY_CAP);
+    this.storage = new StorageHealth(`uplink outbox ${path ?? '(store)'}`, (err) => this.fail(err), this.now);
+    if (opts.store) this.outbox = opts.store;
+    else {
+      this.openOutbox = () => new SqliteOutbox({ path: path!, maxMessages: opts.config.outbox.maxMessages, site: opts.site, gateway: opts.gateway, now: this.now });
+      try {
+        this.outbox = this.openOutbox();
+      } catch (err) {
+        // A start on a full disk: run from memory and open it again every second (never a crash loop).
+        this.storage.failed(err, 'alerts wait in memory until it opens');
+        this.scheduleStoreRetry();
+      }
+    }
     if (opts.sparkplug) {
       if (!path) throw new Error('uplink: Sparkplug B needs an outbox file to keep its bdSeq in');
       this.sparkplug = new SparkplugSession({ group: opts.sparkplug.group ?? opts.site, edge: opts.gateway, statePath: path });
@@ -93,7 +138,6 @@ export class CloudUplink {
     this.meter = new BandwidthMeter(this.now);
     this.backoff = new ReconnectBackoff({ initialMs: opts.config.reconnectPeriodMs, maxMs: Math.max(opts.config.reconnectPeriodMs, RECONNECT_MAX_MS) });
     this.aggregator = new SummaryAggregator(this.now());
-    this.onError = opts.onError ?? (() => undefined);
   }
 
   /** Starts connecting (does not wait for the broker: the outbox holds everything until it answers). */
@@ -117,32 +161,38 @@ export class CloudUplink {
       will: this.will(),
     };
     this.client = mqtt.connect(this.cfg.url, options);
-    this.client.on('connect', () => this.onConnect());
-    this.client.on('close', () => this.onClose());
-    this.client.on('reconnect', () => {
+    // Every handler and timer is guarded: a failure is reported, never thrown into the event loop.
+    this.client.on('connect', this.guard('connect', () => this.onConnect()));
+    this.client.on('close', this.guard('close', () => this.onClose()));
+    this.client.on('reconnect', this.guard('reconnect', () => {
       this.m.reconnects += 1;
       // Sparkplug: every CONNECT carries a new bdSeq in its NDEATH will.
       if (this.sparkplug && this.client) this.client.options.will = this.will();
-    });
+    }));
     this.backoff.attach(this.client, (why) => this.fail(new Error(`uplink: ${why}`)));
-    this.client.on('error', (err) => {
+    this.client.on('error', this.guard('error', (err: Error) => {
       // Said once per outage (not at every reconnect attempt); lastError keeps the latest.
       this.fail(new Error(`uplink ${this.cfg.url}: ${err.message}`, { cause: err }), !this.outageReported);
       this.outageReported = true;
-    });
-    this.client.on('packetsend', () => this.countUplinkBytes());
-    this.summaryTimer = setInterval(() => this.flushSummaries(), this.cfg.summaryPeriodMs);
+    }));
+    this.client.on('packetsend', this.guard('packetsend', () => this.countUplinkBytes()));
+    this.summaryTimer = setInterval(this.guard('summary timer', () => this.flushSummaries()), this.cfg.summaryPeriodMs);
     this.summaryTimer.unref();
   }
 
-  /** Stores an alert event and sends it as soon as the broker is reachable. */
-  alert(a: UplinkAlert): OutboxMessage {
+  /**
+   * Stores an alert event and sends it as soon as the broker is reachable. Returns the stored message, or undefined
+   * while the outbox cannot store (disk full): the alert then waits in memory and is stored when space returns.
+   * Throws (the alert is refused, not accepted) only when that memory buffer holds nothing but alerts.
+   */
+  alert(a: UplinkAlert): OutboxMessage | undefined {
     if (this.stopped) throw new Error(`uplink: stopped; alert ${a.id} of ${a.asset} not stored`);
+    const msg = this.put('alert', this.topics.alerts, { alert: a }, a.asset);
+    if (msg === 'refused') throw new Error(`uplink: alert ${a.id} of ${a.asset} refused: the outbox cannot store (${this.storage.state}: ${this.storage.status().lastError ?? ''}) and its memory buffer holds ${this.held.size} alerts`);
+    if (msg === 'dropped') throw new Error(`uplink: the outbox refused alert ${a.id} of ${a.asset}; an OutboxStore must never drop alerts`);
     this.aggregator.add({ asset: a.asset, ts: a.ts, alert: a });
-    const msg = this.outbox.put('alert', this.topics.alerts, { alert: a }, a.asset);
-    if (!msg) throw new Error(`uplink: the outbox refused alert ${a.id} of ${a.asset}; an OutboxStore must never drop alerts`);
-    this.pump();
-    return msg;
+    if (msg !== 'held') this.pump();
+    return msg === 'held' ? undefined : msg;
   }
 
   /**
@@ -151,9 +201,9 @@ export class CloudUplink {
    */
   forwardSample(asset: string, ts: number, values: Record<string, unknown>): boolean {
     if (this.stopped) throw new Error(`uplink: stopped; sample of ${asset} not stored`);
-    const msg = this.outbox.put('sample', this.topics.samples, { sample: { asset, ts, values } }, asset);
-    if (msg) this.pump();
-    return msg !== undefined;
+    const msg = this.put('sample', this.topics.samples, { sample: { asset, ts, values } }, asset);
+    if (typeof msg === 'object') this.pump();
+    return msg !== 'dropped' && msg !== 'refused';
   }
 
   /** Feeds what the pipeline produced; an alert in it is forwarded at once, the rest goes into summaries. */
@@ -178,7 +228,7 @@ export class CloudUplink {
     const summaries = this.aggregator.push(this.now());
     const bw = this.meter.report();
     const bandwidth = { deviceBytes: bw.currentHour.deviceBytes, uplinkBytes: bw.currentHour.uplinkBytes, reductionFactor: bw.reductionFactor === null ? null : Math.round(bw.reductionFactor) };
-    for (const summary of summaries) this.outbox.put('summary', this.topics.summaries, { summary, bandwidth }, summary.asset);
+    for (const summary of summaries) this.put('summary', this.topics.summaries, { summary, bandwidth }, summary.asset);
     if (summaries.length > 0) this.pump();
     return summaries.length;
   }
@@ -187,14 +237,15 @@ export class CloudUplink {
     this.countUplinkBytes();
     return {
       connected: this.client?.connected ?? false,
-      queued: this.outbox.size(),
-      outbox: this.outbox.stats(),
+      queued: this.queued(),
+      outbox: this.outboxStats(),
       published: this.m.published,
       acknowledged: this.m.acknowledged,
       reconnects: this.m.reconnects,
       reconnectDelayMs: this.backoff.delayMs,
       ...(this.m.lastError !== undefined ? { lastError: this.m.lastError } : {}),
       bandwidth: this.meter.report(),
+      storage: { ...this.storage.status(), memory: this.held.stats(), pendingDeletes: this.unacked.length },
     };
   }
 
@@ -207,8 +258,8 @@ export class CloudUplink {
   /** Resolves when the outbox is empty (everything acknowledged), rejects after timeoutMs. */
   async drain(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.outbox.size() > 0) {
-      if (Date.now() > deadline) throw new Error(`uplink: ${this.outbox.size()} messages still in the outbox after ${timeoutMs} ms (${this.m.lastError ?? 'no error'})`);
+    while (this.queued() > 0) {
+      if (Date.now() > deadline) throw new Error(`uplink: ${this.queued()} messages still in the outbox after ${timeoutMs} ms (${this.m.lastError ?? 'no error'})`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -219,8 +270,11 @@ export class CloudUplink {
     this.stopped = true;
     clearInterval(this.summaryTimer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.storeTimer);
     if (this.ackTimer) clearImmediate(this.ackTimer);
-    this.outbox.ackMany(this.acked.splice(0));
+    this.unacked.push(...this.acked.splice(0));
+    // A last try to store what waits in memory and to delete what was acknowledged; what fails is said.
+    this.retryStore(true);
     const c = this.client;
     if (c?.connected) {
       const death = this.sparkplug ? this.sparkplug.death(this.now()) : { topic: this.topics.status, payload: this.statusPayload('offline') };
@@ -230,8 +284,13 @@ export class CloudUplink {
       ]);
     }
     await c?.endAsync(true).catch(() => undefined);
-    this.outbox.close();
-    this.sparkplug?.close();
+    if (this.held.size > 0) this.fail(new Error(`uplink: stopped with ${this.held.size} messages (${this.held.stats().alerts} alerts) the outbox could not store (${this.storage.state}); they are lost`));
+    try {
+      this.outbox?.close();
+      this.sparkplug?.close();
+    } catch (err) {
+      this.fail(new Error(`uplink: closing the outbox: ${(err as Error).message}`, { cause: err }));
+    }
   }
 
   private will(): NonNullable<IClientOptions['will']> {
@@ -270,10 +329,18 @@ export class CloudUplink {
 
   private pump(): void {
     const c = this.client;
-    if (this.stopped || !c?.connected) return;
+    if (this.stopped || !c?.connected || !this.outbox) return;
     const free = this.cfg.inflightWindow - this.inFlight;
     if (free <= 0) return;
-    for (const msg of this.outbox.take(free)) this.publish(c, msg);
+    let msgs: OutboxMessage[];
+    try {
+      msgs = this.outbox.take(free);
+    } catch (err) {
+      this.fail(new Error(`uplink: reading the outbox: ${(err as Error).message}`, { cause: err }));
+      this.scheduleStoreRetry();
+      return;
+    }
+    for (const msg of msgs) this.publish(c, msg);
   }
 
   private publish(c: MqttClient, msg: OutboxMessage): void {
@@ -287,11 +354,11 @@ export class CloudUplink {
       for (const p of parts.slice(0, -1)) c.publish(p.topic, p.payload, { qos: 1 });
       ({ topic, payload } = parts[parts.length - 1]);
     }
-    c.publish(topic, payload, { qos: 1, properties: { userProperties: { boot: this.boot } } }, (err) => {
+    c.publish(topic, payload, { qos: 1, properties: { userProperties: { boot: this.boot } } }, this.guard('publish callback', (err?: Error) => {
       this.inFlight -= 1;
       if (this.stopped) return;
       if (err) {
-        this.outbox.release(msg.seq);
+        this.outbox?.release(msg.seq);
         this.fail(new Error(`uplink: ${msg.cls} seq ${msg.seq} not acknowledged: ${err.message}`, { cause: err }));
         clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => this.pump(), RETRY_FAILED_MS);
@@ -300,8 +367,8 @@ export class CloudUplink {
       }
       this.acked.push(msg.seq);
       this.m.acknowledged += 1;
-      this.ackTimer ??= setImmediate(() => this.flushAcks());
-    });
+      this.ackTimer ??= setImmediate(this.guard('PUBACK deletes', () => this.flushAcks()));
+    }));
   }
 
   /**
@@ -311,8 +378,97 @@ export class CloudUplink {
   private flushAcks(): void {
     this.ackTimer = undefined;
     const seqs = this.acked.splice(0);
-    if (!this.stopped) this.outbox.ackMany(seqs);
+    if (!this.stopped) this.deleteAcked(seqs);
     this.pump();
+  }
+
+  /**
+   * Deletes acknowledged messages, with any whose delete failed before. On failure (disk full) they are kept for the
+   * store retry: they stay taken in the outbox, so they are not sent again; a restart before the retry succeeds
+   * resends them (at-least-once; receivers drop them by id).
+   */
+  private deleteAcked(seqs: readonly number[]): void {
+    if (seqs.length === 0) return;
+    const all = this.unacked.length === 0 ? seqs : [...this.unacked.splice(0), ...seqs];
+    if (!this.outbox) {
+      this.unacked.push(...all);
+      return;
+    }
+    try {
+      this.outbox.ackMany(all);
+    } catch (err) {
+      this.unacked.push(...all);
+      this.storage.failed(err, `${this.unacked.length} acknowledged messages not deleted yet (retried every ${STORE_RETRY_MS} ms)`);
+      this.scheduleStoreRetry();
+    }
+  }
+
+  /**
+   * Puts a message into the outbox; while it cannot store (or something already waits in memory, to keep order) the
+   * message waits in the memory buffer instead. Returns the stored message, 'held', or what the bound policies did.
+   */
+  private put(cls: MessageClass, topic: string, body: Record<string, unknown>, asset: string | undefined): OutboxMessage | 'held' | 'dropped' | 'refused' {
+    if (this.outbox && this.held.size === 0) {
+      try {
+        return this.outbox.put(cls, topic, body, asset) ?? 'dropped';
+      } catch (err) {
+        this.storage.failed(err, `messages wait in memory (at most ${this.held.cap}) and the outbox is tried every ${STORE_RETRY_MS} ms`);
+      }
+    }
+    const r = this.held.add({ cls, topic, body, ...(asset !== undefined ? { asset } : {}) });
+    this.scheduleStoreRetry();
+    return r;
+  }
+
+  private scheduleStoreRetry(): void {
+    if (this.storeTimer || this.stopped) return;
+    this.storeTimer = setTimeout(this.guard('outbox retry', () => {
+      this.storeTimer = undefined;
+      if (!this.retryStore()) this.scheduleStoreRetry();
+    }), STORE_RETRY_MS);
+    this.storeTimer.unref();
+  }
+
+  /** Opens the outbox if needed, retries failed deletes, moves the memory buffer into it in order. True when all is stored. */
+  private retryStore(final = false): boolean {
+    try {
+      this.outbox ??= this.openOutbox?.();
+      if (!this.outbox) return false;
+      if (this.unacked.length > 0) {
+        this.outbox.ackMany(this.unacked);
+        this.unacked.length = 0;
+      }
+      let moved = 0;
+      for (let m = this.held.peek(); m; m = this.held.peek()) {
+        this.outbox.put(m.cls, m.topic, m.body, m.asset);
+        this.held.shift();
+        moved += 1;
+      }
+      this.storage.recovered(`${moved} messages moved from memory into the outbox`);
+      if (!final) this.pump();
+      return true;
+    } catch (err) {
+      this.storage.failed(err, `${this.held.size} messages wait in memory, ${this.unacked.length} deletes pending`);
+      if (final && this.unacked.length > 0) this.fail(new Error(`uplink: stopped with ${this.unacked.length} acknowledged messages not deleted; they are sent again after the restart`));
+      return false;
+    }
+  }
+
+  private queued(): number {
+    return (this.outbox?.size() ?? 0) + this.held.size;
+  }
+
+  private outboxStats(): OutboxStats {
+    try {
+      return this.outbox?.stats() ?? NO_STATS;
+    } catch {
+      return NO_STATS;
+    }
+  }
+
+  /** Wraps a timer or event handler: whatever it throws is reported, never thrown into the event loop. */
+  private guard<A extends unknown[]>(what: string, fn: (...args: A) => void): (...args: A) => void {
+    return guarded((err) => this.fail(err), `uplink ${what}`, fn);
   }
 
   private countUplinkBytes(): void {
@@ -324,7 +480,7 @@ export class CloudUplink {
   }
 
   private emitStatus(): void {
-    const s = { connected: this.client?.connected ?? false, queued: this.outbox.size() };
+    const s = { connected: this.client?.connected ?? false, queued: this.queued() };
     for (const l of this.listeners) l(s);
   }
 

@@ -37,7 +37,10 @@ export interface OutboxStore {
   take(limit: number): OutboxMessage[];
   /** Deletes a message the broker acknowledged. */
   ack(seq: number): void;
-  /** Deletes several acknowledged messages in one transaction (one fsync instead of one per message). */
+  /**
+   * Deletes several acknowledged messages in one transaction (one fsync instead of one per message). If it throws
+   * (disk full) nothing was deleted and the messages stay taken, so they are not sent again while the caller retries.
+   */
   ackMany(seqs: readonly number[]): void;
   /** Returns a taken message to the queue (publish failed); it will be taken again, in its place. */
   release(seq: number): void;
@@ -93,9 +96,13 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   put(cls: MessageClass, topic: string, body: Record<string, unknown>, asset?: string): OutboxMessage | undefined {
+    const { merged, dropped } = this;
     try {
       return this.insert(cls, topic, body, asset);
     } catch (err) {
+      // Rolled back (disk full): nothing was merged, dropped or stored.
+      this.merged = merged;
+      this.dropped = dropped;
       this.recount();
       throw err;
     }
@@ -141,13 +148,20 @@ export class SqliteOutbox implements OutboxStore {
 
   ackMany(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
-    inTransaction(this.db, () => {
-      for (const seq of seqs) {
-        this.inFlight.delete(seq);
-        const row = this.st.delReturning.get(seq) as { cls: MessageClass } | undefined;
-        if (row) this.counts[row.cls] -= 1;
-      }
-    });
+    try {
+      inTransaction(this.db, () => {
+        for (const seq of seqs) {
+          const row = this.st.delReturning.get(seq) as { cls: MessageClass } | undefined;
+          if (row) this.counts[row.cls] -= 1;
+        }
+      });
+    } catch (err) {
+      // Rolled back (disk full): the messages stay stored and in flight, so take() does not hand them out again
+      // while the caller retries the delete.
+      this.recount();
+      throw err;
+    }
+    for (const seq of seqs) this.inFlight.delete(seq);
   }
 
   release(seq: number): void {

@@ -11,9 +11,10 @@ import type { MqttCloudNode } from '../mqtt-cloud/mqtt-cloud.ts';
 
 const STATUS_EVERY_MS = 1000;
 
-export function uplinkDot(s: Pick<UplinkStatus, 'connected' | 'queued'>): NodeStatus {
-  if (s.connected) return { fill: 'green', shape: 'dot', text: `connected, ${s.queued} queued` };
-  return { fill: 'red', shape: 'ring', text: `offline, ${s.queued} queued` };
+export function uplinkDot(s: Pick<UplinkStatus, 'connected' | 'queued' | 'storage'>): NodeStatus {
+  const full = s.storage && s.storage.state !== 'ok' ? `, ${s.storage.state} (${s.storage.memory.held} in memory)` : '';
+  if (s.connected) return { fill: full ? 'yellow' : 'green', shape: 'dot', text: `connected, ${s.queued} queued${full}` };
+  return { fill: 'red', shape: 'ring', text: `offline, ${s.queued} queued${full}` };
 }
 
 export default function (RED: NodeAPI): void {
@@ -32,9 +33,14 @@ export default function (RED: NodeAPI): void {
     // `tag` or `asset/tag`, comma-separated: the only raw values that leave the site.
     const forward = new Set(String(def.forward ?? '').split(',').map((t) => t.trim()).filter(Boolean));
     const countBatches = !(gatewayUplink && outputs?.ownsSamples);
+    // Runs from a timer and the uplink's status events: never throws into the event loop.
     const show = () => {
-      const u = broker.uplink;
-      node.status(u ? uplinkDot(u.status()) : { fill: 'red', shape: 'ring', text: (broker.problem ?? 'broker not ready').slice(0, 40) });
+      try {
+        const u = broker.uplink;
+        node.status(u ? uplinkDot(u.status()) : { fill: 'red', shape: 'ring', text: (broker.problem ?? 'broker not ready').slice(0, 40) });
+      } catch (err) {
+        node.status({ fill: 'red', shape: 'ring', text: `status: ${(err as Error).message}`.slice(0, 40) });
+      }
     };
     show();
     const timer = setInterval(show, STATUS_EVERY_MS);

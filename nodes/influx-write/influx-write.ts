@@ -14,8 +14,20 @@ import type { TsdbRecord } from '../../gateway/outputs/influx/records.ts';
 const STATUS_EVERY_MS = 1000;
 
 export function tsdbDot(m: TsdbMetrics): NodeStatus {
-  if (m.connected) return { fill: 'green', shape: 'dot', text: `connected, ${m.pointsQueued} queued` };
-  return { fill: 'red', shape: 'ring', text: `offline, ${m.pointsQueued} queued` };
+  const full = m.storage && m.storage.state !== 'ok' ? `, ${m.storage.state} (${m.storage.memory.points} in memory)` : '';
+  if (m.connected) return { fill: full ? 'yellow' : 'green', shape: 'dot', text: `connected, ${m.pointsQueued} queued${full}` };
+  return { fill: 'red', shape: 'ring', text: `offline, ${m.pointsQueued} queued${full}` };
+}
+
+/** A status timer's callback that reports instead of throwing into the event loop. */
+function guarded(node: RedNode, fn: () => void): () => void {
+  return () => {
+    try {
+      fn();
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: `status: ${(err as Error).message}`.slice(0, 40) });
+    }
+  };
 }
 
 export default function (RED: NodeAPI): void {
@@ -51,7 +63,7 @@ export default function (RED: NodeAPI): void {
     }
     node.status({ fill: 'yellow', shape: 'ring', text: 'connecting' });
     writer.connect().catch((err: Error) => node.error(err));
-    const timer = setInterval(() => node.status(tsdbDot(writer.metrics())), STATUS_EVERY_MS);
+    const timer = setInterval(guarded(node, () => node.status(tsdbDot(writer.metrics()))), STATUS_EVERY_MS);
 
     node.on('input', (msg, _send, done) => {
       try {
@@ -76,7 +88,10 @@ export default function (RED: NodeAPI): void {
       node.on('input', (_msg, _send, done) => done(new Error(problem)));
       return;
     }
-    const show = () => node.status({ ...tsdbDot(writer.metrics()), text: `gateway: ${tsdbDot(writer.metrics()).text}` });
+    const show = guarded(node, () => {
+      const dot = tsdbDot(writer.metrics());
+      node.status({ ...dot, text: `gateway: ${dot.text}` });
+    });
     show();
     const timer = setInterval(show, STATUS_EVERY_MS);
     const skip = (r: TsdbRecord) => outputs.ownsSamples && r.kind === 'samples';

@@ -19,3 +19,30 @@ describe('LatestState', () => {
     expect(s.asset('p')).toEqual({ asset: 'p', ts: 2, features: { a: 1, b: 2 }, state: 'learning' });
   });
 });
+
+describe('LatestState open-alert bound', () => {
+  it('keeps at most maxOpen open alerts, forgets the one changed longest ago and counts it', () => {
+    const s = new LatestState({ maxOpen: 3, keepClosed: 1 });
+    for (let i = 0; i < 3; i++) s.alert({ id: `o${i}`, asset: 'p', ts: i, kind: 'open' });
+    // An update makes o0 the most recently changed: o1 is now the oldest.
+    s.alert({ id: 'o0', asset: 'p', ts: 10, kind: 'update', score: 2 });
+    s.alert({ id: 'o3', asset: 'p', ts: 11, kind: 'open' });
+    s.alert({ id: 'o4', asset: 'p', ts: 12, kind: 'open' });
+    expect(s.alerts().filter((a) => a.open).map((a) => a.id)).toEqual(['o4', 'o3', 'o0']);
+    expect(s.evictedOpenAlerts).toBe(2);
+    // Closing frees a place: the next open alert evicts nothing; closed ones follow keepClosed.
+    s.alert({ id: 'o3', asset: 'p', ts: 13, kind: 'close' });
+    s.alert({ id: 'o5', asset: 'p', ts: 14, kind: 'open' });
+    expect(s.evictedOpenAlerts).toBe(2);
+    s.alert({ id: 'o4', asset: 'p', ts: 15, kind: 'close' });
+    expect(s.alerts().map((a) => `${a.id}:${a.open ? 'open' : 'closed'}`)).toEqual(['o4:closed', 'o5:open', 'o0:open']);
+  });
+
+  it('stays bounded under 100 000 alerts that never close', () => {
+    const s = new LatestState({ maxOpen: 500 });
+    for (let i = 0; i < 100_000; i++) s.alert({ id: `a${i}`, asset: 'p', ts: i, kind: 'open' });
+    expect(s.alerts()).toHaveLength(500);
+    expect(s.alerts()[499]!.id).toBe('a99500');
+    expect(s.evictedOpenAlerts).toBe(99_500);
+  });
+});

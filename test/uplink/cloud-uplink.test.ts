@@ -88,7 +88,7 @@ describe('CloudUplink', () => {
     for (let i = 0; i < 30; i++) {
       u.observe({ asset: `pump-${i % 3}`, ts: Date.now(), score: i });
       if (i % 3 === 2) u.flushSummaries();
-      sent.push(u.alert({ kind: 'update', id: `during-${i}`, asset: 'pump-1', ts: Date.now() }).seq);
+      sent.push(u.alert({ kind: 'update', id: `during-${i}`, asset: 'pump-1', ts: Date.now() })!.seq);
     }
     expect(u.status().queued).toBe(60);
     await broker.restart();

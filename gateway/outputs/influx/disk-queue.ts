@@ -7,6 +7,9 @@
  * batches of the lowest kind are dropped first — raw samples, then features, scores, health — but only kinds
  * ranked at or below the incoming batch; if nothing may go, the incoming batch itself is dropped. Alerts are
  * never dropped: an alert batch is stored even past the bound. Every dropped point is counted per kind.
+ *
+ * On a full disk push() throws with nothing changed (the transaction rolls back, the counts are read back), and an
+ * ack() whose delete fails keeps the batch's id to delete later: peek() skips it, so it is not written twice.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { deflateRawSync, inflateRawSync, constants } from 'node:zlib';
@@ -49,9 +52,15 @@ export class DiskQueue {
   private readonly head: StatementSync;
   private readonly remove: StatementSync;
   private readonly victim: StatementSync;
-  private points: number;
-  private total: number;
-  private rows: number;
+  private readonly count: StatementSync;
+  private readonly byId: StatementSync;
+  private points = 0;
+  private total = 0;
+  private rows = 0;
+  /** Batches written to InfluxDB whose delete failed (disk full), oldest first: deleted at the next ack or retryAcks(). */
+  private readonly unremoved: number[] = [];
+  /** Why the last delete failed (until one succeeds). */
+  ackError: Error | undefined;
 
   constructor(path: string, maxValues: number) {
     this.path = path;
@@ -71,10 +80,17 @@ export class DiskQueue {
     }
     this.db.exec('CREATE INDEX IF NOT EXISTS influx_batches_rank ON influx_batches (rank, id)');
     this.insert = this.db.prepare('INSERT INTO influx_batches (kind, rank, points, vals, body) VALUES (?, ?, ?, ?, ?)');
-    this.head = this.db.prepare('SELECT id, kind, body FROM influx_batches ORDER BY id LIMIT 1');
+    this.head = this.db.prepare('SELECT id, kind, body FROM influx_batches WHERE id > ? ORDER BY id LIMIT 1');
     this.remove = this.db.prepare('DELETE FROM influx_batches WHERE id = ?');
     this.victim = this.db.prepare('SELECT id, kind, points, vals FROM influx_batches WHERE rank <= ? AND rank < ? ORDER BY rank, id LIMIT 1');
-    const s = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(points), 0) AS p, COALESCE(SUM(vals), 0) AS v FROM influx_batches').get() as { n: number; p: number; v: number };
+    this.count = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(points), 0) AS p, COALESCE(SUM(vals), 0) AS v FROM influx_batches');
+    this.byId = this.db.prepare('SELECT points, vals FROM influx_batches WHERE id = ?');
+    this.recount();
+  }
+
+  /** The counts kept in memory mirror the table; after a failed transaction (disk full) they are read back from it. */
+  private recount(): void {
+    const s = this.count.get() as { n: number; p: number; v: number };
     this.rows = Number(s.n);
     this.points = Number(s.p);
     this.total = Number(s.v);
@@ -84,52 +100,94 @@ export class DiskQueue {
   get size(): number { return this.points; }
   /** Values (fields) waiting: what the bound counts. */
   get values(): number { return this.total; }
-  /** Batches waiting. */
+  /** Batches waiting (those written whose delete is pending included). */
   get batches(): number { return this.rows; }
+  /** Batches still to write: what peek() can return. */
+  get waiting(): number { return this.rows - this.unremoved.length; }
+  /** Batches written whose delete failed (disk full) and is retried. */
+  get pendingDeletes(): number { return this.unremoved.length; }
 
   /** Stores a batch at the tail, applying the bound policy. Returns false if the batch itself was dropped. */
   push(kind: TsdbKind, points: IPoint[]): boolean {
     if (points.length === 0) return true;
     const rank = KIND_RANK[kind];
     const values = valuesOf(points);
-    return inTransaction(this.db, () => {
-      while (this.total + values > this.maxValues) {
-        const v = this.victim.get(rank, KIND_RANK.alerts) as { id: number; kind: TsdbKind; points: number; vals: number } | undefined;
-        if (!v) break;
-        this.remove.run(v.id);
-        this.rows -= 1;
-        this.points -= Number(v.points);
-        this.total -= Number(v.vals);
-        this.dropped[v.kind] += Number(v.points);
-      }
-      if (this.total + values > this.maxValues && kind !== 'alerts') {
-        this.dropped[kind] += points.length;
-        return false;
-      }
-      this.insert.run(kind, rank, points.length, values, pack(points));
-      this.rows += 1;
-      this.points += points.length;
-      this.total += values;
-      return true;
-    });
+    // Drops take effect only once the transaction commits (a full disk rolls it back).
+    const drops: [TsdbKind, number][] = [];
+    let stored: boolean;
+    try {
+      stored = inTransaction(this.db, () => {
+        while (this.total + values > this.maxValues) {
+          const v = this.victim.get(rank, KIND_RANK.alerts) as { id: number; kind: TsdbKind; points: number; vals: number } | undefined;
+          if (!v) break;
+          this.remove.run(v.id);
+          this.rows -= 1;
+          this.points -= Number(v.points);
+          this.total -= Number(v.vals);
+          drops.push([v.kind, Number(v.points)]);
+        }
+        if (this.total + values > this.maxValues && kind !== 'alerts') {
+          drops.push([kind, points.length]);
+          return false;
+        }
+        this.insert.run(kind, rank, points.length, values, pack(points));
+        this.rows += 1;
+        this.points += points.length;
+        this.total += values;
+        return true;
+      });
+    } catch (err) {
+      this.recount();
+      throw err;
+    }
+    for (const [k, n] of drops) this.dropped[k] += n;
+    return stored;
   }
 
   /** The oldest batch, without removing it. */
   peek(): QueuedBatch | undefined {
-    const row = this.head.get() as { id: number; kind: string; body: string | Uint8Array } | undefined;
+    const row = this.head.get(this.unremoved.length > 0 ? this.unremoved[this.unremoved.length - 1] : 0) as { id: number; kind: string; body: string | Uint8Array } | undefined;
     if (!row) return undefined;
     if (!(KINDS as readonly string[]).includes(row.kind)) throw new Error(`disk queue ${this.path}: row ${row.id} has unknown kind "${row.kind}"`);
     return { id: Number(row.id), kind: row.kind as TsdbKind, points: unpack(row.body) };
   }
 
-  /** Removes a batch once InfluxDB has accepted (or finally rejected) it. */
-  ack(id: number): void {
-    const row = this.db.prepare('SELECT points, vals FROM influx_batches WHERE id = ?').get(id) as { points: number; vals: number } | undefined;
-    if (!row) return;
-    this.remove.run(id);
-    this.rows -= 1;
-    this.points -= Number(row.points);
-    this.total -= Number(row.vals);
+  /**
+   * Removes a batch once InfluxDB has accepted (or finally rejected) it, with any whose delete failed before. Never
+   * throws: on a full disk the id is kept (peek() skips it) and false is returned; retryAcks() tries again.
+   */
+  ack(id: number): boolean {
+    this.unremoved.push(id);
+    return this.retryAcks();
+  }
+
+  /** Deletes the batches whose delete failed; true when none is left. */
+  retryAcks(): boolean {
+    if (this.unremoved.length === 0) return true;
+    let rows = 0;
+    let points = 0;
+    let values = 0;
+    try {
+      inTransaction(this.db, () => {
+        for (const id of this.unremoved) {
+          const row = this.byId.get(id) as { points: number; vals: number } | undefined;
+          if (!row) continue;
+          this.remove.run(id);
+          rows += 1;
+          points += Number(row.points);
+          values += Number(row.vals);
+        }
+      });
+    } catch (err) {
+      this.ackError = err as Error;
+      return false;
+    }
+    this.ackError = undefined;
+    this.unremoved.length = 0;
+    this.rows -= rows;
+    this.points -= points;
+    this.total -= values;
+    return true;
   }
 
   close(): void {

@@ -23,6 +23,8 @@ export class SparkplugSession {
   private seq = 0;
   private started = 0;
   private born = new Map<string, Map<string, SpMetric>>();
+  /** Why the last bdSeq could not be written (disk full), until one is. */
+  persistError: string | undefined;
 
   constructor(opts: { group: string; edge: string; statePath: string }) {
     this.group = opts.group;
@@ -41,7 +43,15 @@ export class SparkplugSession {
   /** The bdSeq of the connection about to be made (0..255, +1 per connect, persisted). */
   nextBdSeq(): number {
     this.bdSeq = (this.bdSeq + 1) % 256;
-    this.db.prepare(`INSERT INTO sparkplug_state (key, value) VALUES ('bdSeq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(this.bdSeq);
+    try {
+      this.db.prepare(`INSERT INTO sparkplug_state (key, value) VALUES ('bdSeq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(this.bdSeq);
+    } catch (err) {
+      // Disk full: the connect goes ahead with the new bdSeq (kept in memory); only a restart before the next
+      // successful write could reuse it. Called from MQTT.js's reconnect handler, so it must not throw.
+      this.persistError = (err as Error).message;
+      return this.bdSeq;
+    }
+    this.persistError = undefined;
     return this.bdSeq;
   }
 
