@@ -7,7 +7,7 @@ import type { TsdbMetrics } from '../outputs/influx/writer.ts';
 import type { DeviceRegistry } from '../runtime/registry.ts';
 import type { UplinkStatus } from '../uplink/cloud-uplink.ts';
 import { installAuth, loadApiTokens } from './auth.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, clientErrorHandler, expectationFailed } from './errors.ts';
 import type { LatestState } from './latest-state.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -53,7 +53,10 @@ declare module 'fastify' {
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
   const startedAt = deps.startedAt ?? Date.now();
-  const app = (deps.https ? Fastify({ logger: deps.logger ?? false, https: deps.https }) : Fastify({ logger: deps.logger ?? false })) as unknown as FastifyInstance;
+  const options = { logger: deps.logger ?? false, clientErrorHandler };
+  const app = (deps.https ? Fastify({ ...options, https: deps.https }) : Fastify(options)) as unknown as FastifyInstance;
+  // Requests Node's HTTP layer refuses before Fastify sees them still get a coded JSON error.
+  app.server.on('checkExpectation', expectationFailed);
   const metrics = deps.metrics ?? new GatewayMetrics({ registry: deps.registry, tsdb: deps.tsdb, uplink: deps.uplink });
   app.decorate('metrics', metrics);
   if (deps.models) {
