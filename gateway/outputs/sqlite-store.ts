@@ -3,7 +3,7 @@
  * InfluxDB disk queue and the MQTT outbox keep on disk. WAL lets the writer append while a drain reads.
  */
 import { DatabaseSync } from 'node:sqlite';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type Durability = 'full' | 'normal';
@@ -58,6 +58,21 @@ export function isDiskFull(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err && isDiskFull(e.cause);
 }
 
+/**
+ * True when the file system that holds `path` (or its nearest existing parent) has no block left for us. SQLite
+ * reports some full-disk failures as a plain I/O error (creating the -shm file of a WAL database, for one), so an
+ * error that does not say "full" is checked against the file system itself.
+ */
+export function noSpaceLeft(path: string): boolean {
+  try {
+    let dir = dirname(path);
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    return statfsSync(dir).bavail === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** What a store's health looks like from outside (status()/metrics(), /healthz, /metrics). */
 export interface StorageStatus {
   state: StorageState;
@@ -74,7 +89,11 @@ export class StorageHealth {
   readonly #report: (err: Error) => void;
   readonly #now: () => number;
 
-  constructor(what: string, report: (err: Error) => void, now: () => number = Date.now) {
+  readonly #path: string | undefined;
+
+  /** path: the store's file, to tell a full disk behind a plain I/O error (see noSpaceLeft). */
+  constructor(what: string, report: (err: Error) => void, now: () => number = Date.now, path?: string) {
+    this.#path = path;
     this.#what = what;
     this.#report = report;
     this.#now = now;
@@ -89,7 +108,7 @@ export class StorageHealth {
 
   /** A store operation failed: records why; reports it when the state changes. */
   failed(err: unknown, detail: string): void {
-    const state: StorageState = isDiskFull(err) ? 'disk-full' : 'failing';
+    const state: StorageState = isDiskFull(err) || (this.#path !== undefined && this.#path !== ':memory:' && noSpaceLeft(this.#path)) ? 'disk-full' : 'failing';
     const message = (err as Error)?.message ?? String(err);
     const changed = state !== this.#status.state;
     this.#status = { state, since: this.#status.since ?? this.#now(), lastError: message };

@@ -119,7 +119,7 @@ export class CloudUplink {
     if (!opts.store && !path) throw new Error('uplink.outbox.path: an outbox file is required');
     this.onError = opts.onError ?? (() => undefined);
     this.held = new HeldMessages(opts.memoryCap ?? MEMORY_CAP);
-    this.storage = new StorageHealth(`uplink outbox ${path ?? '(store)'}`, (err) => this.fail(err), this.now);
+    this.storage = new StorageHealth(`uplink outbox ${path ?? '(store)'}`, (err) => this.fail(err), this.now, opts.store ? undefined : path);
     if (opts.store) this.outbox = opts.store;
     else {
       this.openOutbox = () => new SqliteOutbox({ path: path!, maxMessages: opts.config.outbox.maxMessages, site: opts.site, gateway: opts.gateway, now: this.now });

@@ -1,7 +1,8 @@
 /**
  * Disk full under the outbox: the gateway stand-in's data dir on a 1 MiB tmpfs, broker down, so alerts pile up
- * until SQLite cannot write. Alerts must then be refused (not silently lost), the process must stay up, and once
- * the tmpfs is grown and the broker is back every accepted alert must arrive exactly once after dedupe.
+ * until SQLite cannot write. They then wait in the uplink's memory buffer (bounded here to 100 messages); past it
+ * alerts must be refused (not silently lost), the process must stay up and report disk-full, and once the tmpfs
+ * is grown and the broker is back every accepted alert must arrive exactly once after dedupe.
  * Needs mount(8) as root (true in this sandbox); elsewhere the test is skipped and says why.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,13 +51,17 @@ describe.skipIf(!canMount)('outbox on a full disk', () => {
 
   it('refuses alerts while the disk is full, stays up, and delivers every accepted alert once space is back', async () => {
     await broker.stop();
-    gw = spawnPeer(join(process.cwd(), 'node_modules/.bin/node'), [join(process.cwd(), 'test/faults/fixtures/gateway-driver.ts'), broker.url, influx.url, mnt, 'd', '2000']);
+    gw = spawnPeer(join(process.cwd(), 'node_modules/.bin/node'), [join(process.cwd(), 'test/faults/fixtures/gateway-driver.ts'), broker.url, influx.url, mnt, 'd', '2000'], { env: { ...process.env, DRIVER_MEMORY_CAP: '100' } });
     const p = gw;
     await waitFor(() => /^refused \d+: /m.test(p.output()), 60_000, 'the first refusal on the full disk');
     // The refusal names the real cause, not a follow-on ROLLBACK error.
     expect(/^refused \d+: (.*)$/m.exec(p.output())![1]).toMatch(/database or disk is full/);
     const port = /healthz (\d+)/.exec(p.output())![1];
-    expect(((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string }).status).toBe('ok');
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string; uplink: { storage: { state: string; memory: { held: number; alerts: number; refused: number } } } };
+    expect(health.status).toBe('ok');
+    // Refused only once the memory buffer held 100 alerts: those were accepted and must arrive too.
+    expect(health.uplink.storage).toMatchObject({ state: 'disk-full', memory: { held: 100, alerts: 100 } });
+    expect(health.uplink.storage.memory.refused).toBeGreaterThan(0);
 
     execFileSync('mount', ['-o', 'remount,size=64m', mnt]);
     await broker.restart();

@@ -129,7 +129,7 @@ export class TsdbWriter implements Output<TsdbRecord> {
     this.onError = opts.onError ?? (() => undefined);
     this.queuePath = opts.config.queue.path ?? opts.queuePath;
     this.held = new HeldBatches(opts.memoryMaxValues ?? MEMORY_MAX_VALUES);
-    this.storage = new StorageHealth(`tsdb ${this.database}: disk queue ${this.queuePath}`, (err) => this.report(err));
+    this.storage = new StorageHealth(`tsdb ${this.database}: disk queue ${this.queuePath}`, (err) => this.report(err), Date.now, this.queuePath);
     if (!this.openQueue()) this.scheduleStoreRetry();
     for (const k of KINDS) this.buffers.set(k, []);
     this.fieldTypes.onFallback = (field, stored, got) =>
