@@ -31,7 +31,7 @@ export interface InfluxQueryResult {
   results: { statement_id: number; series?: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[]; error?: string }[];
 }
 
-function configText(dir: string, httpPort: number, rpcPort: number): string {
+function configText(dir: string, httpPort: number, rpcPort: number, auth: boolean): string {
   return `reporting-disabled = true
 bind-address = "127.0.0.1:${rpcPort}"
 [meta]
@@ -47,7 +47,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   enabled = true
   bind-address = "127.0.0.1:${httpPort}"
   log-enabled = false
-  auth-enabled = false
+  auth-enabled = ${auth}
 [continuous_queries]
   enabled = true
   log-enabled = false
@@ -72,13 +72,18 @@ async function ping(url: string): Promise<boolean> {
   }
 }
 
-/** Starts influxd and resolves once /ping answers 204. */
-export async function startInfluxd(): Promise<Influxd> {
+export interface InfluxdOptions {
+  /** Turn authentication on with this admin user (created at first start); query() logs in as it. */
+  auth?: { username: string; password: string };
+}
+
+/** Starts influxd and resolves once /ping answers 204 (and, with auth, once its admin user exists). */
+export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> {
   const dir = mkdtempSync(join(tmpdir(), 'telltale-influxd-'));
   const port = await freePort();
   const rpcPort = await freePort();
   const confPath = join(dir, 'influxdb.conf');
-  writeFileSync(confPath, configText(dir, port, rpcPort));
+  writeFileSync(confPath, configText(dir, port, rpcPort, opts.auth !== undefined));
   const url = `http://127.0.0.1:${port}`;
   let proc: Spawned | undefined;
 
@@ -91,11 +96,18 @@ export async function startInfluxd(): Promise<Influxd> {
     }, 30_000, `influxd on ${url}`);
   };
   await launch();
+  const credentials = opts.auth ? { authorization: `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}` } : undefined;
+  if (opts.auth) {
+    // With auth on and no user yet, InfluxDB 1.x accepts exactly this statement without credentials.
+    const create = new URLSearchParams({ q: `CREATE USER "${opts.auth.username}" WITH PASSWORD '${opts.auth.password.replace(/'/g, "\\'")}' WITH ALL PRIVILEGES` });
+    const res = await fetch(`${url}/query`, { method: 'POST', body: create });
+    if (!res.ok) throw new Error(`influxd: cannot create the admin user: HTTP ${res.status} ${await res.text()}`);
+  }
 
   const query = async (q: string, db?: string): Promise<InfluxQueryResult> => {
     const params = new URLSearchParams({ q, epoch: 'ms' });
     if (db) params.set('db', db);
-    const res = await fetch(`${url}/query`, { method: 'POST', body: params });
+    const res = await fetch(`${url}/query`, { method: 'POST', body: params, ...(credentials ? { headers: credentials } : {}) });
     if (!res.ok) throw new Error(`influx query ${q}: HTTP ${res.status} ${await res.text()}`);
     return (await res.json()) as InfluxQueryResult;
   };
