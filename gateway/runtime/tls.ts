@@ -10,14 +10,12 @@
  *     HTTP on loopback (127.0.0.0/8, ::1, localhost), where nothing crosses the network.
  * The same self-signed certificate serves the API and the editor.
  */
-import 'reflect-metadata'; // @peculiar/x509 resolves its ASN.1 classes through tsyringe, which needs the Reflect polyfill
 import { X509Certificate, createPrivateKey, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { CERT_FILE, KEY_FILE, TLS_DIR, tlsMode } from './tls-mode.ts';
 import { join, resolve } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import type { TlsSetting } from '../config/schema.ts';
 import { ListenError } from './listen-error.ts';
 
@@ -49,6 +47,10 @@ const pem = (label: string, der: ArrayBuffer) => `-----BEGIN ${label}-----\n${Bu
 
 /** A new self-signed ECDSA P-256 server certificate and its PKCS#8 key, both PEM. */
 export async function selfSignedCertificate(hosts: readonly string[], now = new Date()): Promise<{ cert: string; key: string }> {
+  // Loaded only here (~100 ms): a gateway on plain HTTP or with its certificate already made never pays for it.
+  // @peculiar/x509 resolves its ASN.1 classes through tsyringe, which needs the Reflect polyfill first.
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
