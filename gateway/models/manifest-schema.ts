@@ -7,6 +7,8 @@ export const MAX_INPUTS = 256;
  * A file a manifest names: a plain file name inside the bundle (letters, digits, _ . -, not starting with a dot;
  * no separator, no `..`, no absolute path, no device), and not another manifest. The readers check it again at open.
  */
+/** A model's name: it names the bundle's files (`<name>.onnx`, …) and its version ids (`<name>-v<version>`). */
+export const MANIFEST_NAME = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$';
 export const MANIFEST_FILE_NAME = '^(?!.*\\.manifest\\.json$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';
 
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
@@ -23,7 +25,7 @@ export const ModelFile = Type.Object(
 
 export const ModelManifest = Type.Object(
   {
-    name: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$' }),
+    name: Type.String({ pattern: MANIFEST_NAME }),
     version: Type.String({ minLength: 1, maxLength: 64, description: 'Version of this model (the manifest format is `format`)' }),
     format: Type.Literal(1),
     family: Type.Union([Type.Literal('pca'), Type.Literal('ae'), Type.Literal('iforest'), Type.Literal('knn')]),

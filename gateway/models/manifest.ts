@@ -11,7 +11,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { packageVersion } from '../core/package-root.ts';
 import { modelFromJSON } from './fit.ts';
 import { directorySource, showBytes, type BundleSource } from './bundle-source.ts';
-import { MANIFEST_FILE_NAME, ModelManifest } from './manifest-schema.ts';
+import { MANIFEST_FILE_NAME, MANIFEST_NAME, ModelManifest } from './manifest-schema.ts';
 import { normalisationToJSON } from './normalise.ts';
 import { DEFAULT_OPSET, toOnnx } from './onnx/export.ts';
 import { checkParams } from './params-check.ts';
@@ -71,6 +71,8 @@ let validator: ValidateFunction<ModelManifest> | undefined;
 const validateManifest = (): ValidateFunction<ModelManifest> => (validator ??= new Ajv({ allErrors: true, strict: true }).compile(ModelManifest));
 
 export async function writeModelBundle(dir: string, name: string, model: AnomalyModel, info: ManifestInfo): Promise<ModelBundle> {
+  // The names a reader accepts (manifest-schema.ts): a bundle written under another name could never be read back.
+  if (!BUNDLE_NAME.test(name)) throw new ManifestError('invalid-bundle', `model bundle ${JSON.stringify(name)}: the name must be 1 to 100 letters, digits, _ . - and not start with a dot`);
   if (info.inputs.names.length !== model.nInputs) {
     throw new ManifestError('invalid-bundle', `model bundle ${name}: ${info.inputs.names.length} input names for a model of ${model.nInputs} inputs`);
   }
@@ -114,6 +116,7 @@ export const FILE_MAX_BYTES: Readonly<Record<FileKey, number>> = { float: 8 * 10
 export type FileKey = 'float' | 'int8' | 'params';
 const FILE_KEYS: readonly FileKey[] = ['float', 'int8', 'params'];
 const BUNDLE_FILE = new RegExp(MANIFEST_FILE_NAME);
+const BUNDLE_NAME = new RegExp(MANIFEST_NAME);
 
 /** A manifest read, capped and schema-checked, and the exact bytes it was read from. */
 export interface LoadedManifest {

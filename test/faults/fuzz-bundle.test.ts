@@ -62,7 +62,7 @@ describe('model bundle intake (fuzz)', () => {
   const hostilePath = fc.oneof(
     fc.constantFrom('../canary.txt', '../../canary.txt', join(cage, 'canary.txt'), '../../../../etc/passwd', '/etc/passwd', '/dev/zero', '/dev/urandom', '/proc/self/environ',
       '/proc/self/mem', '..', '.', '', 'a/b', 'pump.onnx/', '..\\canary.txt', 'pump.onnx\u0000', 'PUMP.ONNX', 'pump.manifest.json', '.pump.onnx', 'x'.repeat(300), 'pump.onnx', 'pump.int8.onnx',
-      'pump.params.json', '%2e%2e%2fcanary.txt', 'pump.onnx ', '~/canary.txt', 'C:\\Windows', 'canary.txt'),
+      'pump.params.json', '%2e%2e%2fcanary.txt', 'pump.onnx ', '~/canary.txt', 'C:\\Windows', 'canary.txt', '__proto__', 'constructor', 'toString'),
     fc.string({ maxLength: 40 }),
     fc.string({ unit: 'binary', maxLength: 40 }),
     fc.stringMatching(/^[A-Za-z0-9_.-]{1,24}$/),
@@ -211,6 +211,29 @@ describe('model bundle intake (fuzz)', () => {
         checkStore(id);
       } finally {
         rmSync(dir, { recursive: true, force: true });
+      }
+    }), { numRuns: 1000 });
+  });
+
+  it('a signed manifest naming anything but a plain file name is refused as unsafe-path before any file is opened, even with the canary\'s true sha256 and size', async () => {
+    const plain = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+    const name = hostilePath.filter((p) => !(plain.test(p) && !p.endsWith('.manifest.json')));
+    await fc.assert(fc.asyncProperty(name, fc.constantFrom('float' as const, 'int8' as const, 'params' as const), fc.constantFrom('upload' as const, 'dir' as const), async (path, key, target) => {
+      count(`names:${target}`);
+      const m = structuredClone(base);
+      // The manifest vouches for the canary's exact bytes: a reader that followed the name would accept it.
+      (m.files as Record<string, unknown>)[key] = { path, sha256: sha256(secret.secret), bytes: secret.secret.length };
+      const files: Files = { ...goodFiles, 'pump.manifest.json': Buffer.from(JSON.stringify(signed(m, k.privateKey))) };
+      const dir = target === 'dir' ? writeBundle(files) : undefined;
+      try {
+        const err = await (dir ? store.install(dir, 'fuzz') : store.installFiles(files, 'fuzz')).then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(ModelRefusedError);
+        expect((err as ModelRefusedError).reason).toBe('unsafe-path');
+        checkRefusal(err, 'names');
+        expect(secret.read()).toBe(false);
+        checkStore();
+      } finally {
+        if (dir) rmSync(dir, { recursive: true, force: true });
       }
     }), { numRuns: 1000 });
   });
