@@ -46,6 +46,7 @@ type Next = (err?: unknown) => void;
 type Req = IncomingMessage & { body?: unknown; _body?: boolean };
 
 const MAX_BODY = 64 * 1024;
+const TOKEN_PATH = /^\/auth\/token\/?$/i;
 /** Forgets an address's past blocks after a day without failures. */
 const STRIKE_MEMORY_MS = 24 * 3600_000;
 
@@ -144,8 +145,9 @@ export function loginLimiter(opts: LoginLimiterOptions): LoginLimiter {
   };
 
   const middleware = ((req: Req, res: ServerResponse, next: Next) => {
+    // As Express routes it: any letter case, with or without a trailing slash (else /AUTH/TOKEN would get past).
     const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'POST' || path !== '/auth/token') return next();
+    if (req.method !== 'POST' || !TOKEN_PATH.test(path)) return next();
     const key = clientKey(req.socket.remoteAddress);
     const wait = retryAfterKey(key, now());
     if (wait > 0) {

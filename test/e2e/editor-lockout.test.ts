@@ -34,7 +34,7 @@ function call(url: string, ca: Buffer, localAddress: string, opts: { method?: st
   });
 }
 
-const login = (editor: string, ca: Buffer, from: string, password: string) => call(new URL('auth/token', editor).href, ca, from, {
+const login = (editor: string, ca: Buffer, from: string, password: string, path = 'auth/token') => call(new URL(path, editor).href, ca, from, {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ client_id: 'node-red-editor', grant_type: 'password', scope: '*', username: 'admin', password }),
@@ -72,8 +72,10 @@ describe('editor login lockout', () => {
   it('refuses client A after 10 failures with 429 and Retry-After; client B still logs in as admin', async () => {
     const statuses: number[] = [];
     let last: Answer | undefined;
+    // Express routes /AUTH/TOKEN and /auth/token/ to the same handler: they must not get past the limiter.
+    const paths = ['auth/token', 'AUTH/TOKEN', 'auth/token/', 'Auth/Token/'];
     for (let i = 0; i < 20; i++) {
-      last = await login(editor, ca, '127.0.0.1', `wrong-${i}`);
+      last = await login(editor, ca, '127.0.0.1', `wrong-${i}`, paths[i % paths.length]);
       statuses.push(last.status);
     }
     // First what matters most: the admin still logs in from elsewhere.
