@@ -27,8 +27,10 @@ import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
 import { mountSmallDisk, type SmallDisk } from './fixtures/small-disk.ts';
 
 const node = join(process.cwd(), 'node_modules/.bin/node');
-const telltale = join(process.cwd(), 'bin/telltale.js');
 const cliFromSource = join(process.cwd(), 'test/faults/fixtures/cli.ts');
+// The gateway as shipped (dist/); DISK_FULL_FROM_SOURCE=1 runs gateway/ from source instead (to try a change
+// without a build; the Node-RED nodes still load from dist/nodes).
+const telltale = process.env.DISK_FULL_FROM_SOURCE === '1' ? cliFromSource : join(process.cwd(), 'bin/telltale.js');
 const TOKEN = 'disk-full-token';
 const ASSET = 'df-pump';
 const SITE = 'site-df';

@@ -141,4 +141,26 @@ describe.skipIf(!disk)('CloudUplink on a full disk', () => {
     await waitFor(() => new Set(rx.alerts).size === 20, 10_000, 'the 20 alerts');
     await rx.client.endAsync();
   });
+
+  it('Sparkplug B on a full disk: the session opens without its state file, connects, and sends once space returns', async () => {
+    const got: string[] = [];
+    const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'rx-full-sp' });
+    client.on('message', (topic) => got.push(topic));
+    await client.subscribeAsync('spBv1.0/#', { qos: 1 });
+    d.fill();
+    mkdirSync(join(d.path, 'sp'), { recursive: true });
+    const u = new CloudUplink({
+      config: resolveUplinkConfig({ url: broker.url, clientId: 'gw-sp-full', reconnectPeriodMs: 200, summaryPeriodMs: 3_600_000 }),
+      site: 'site-f', gateway: 'gw-sp', outboxPath: join(d.path, 'sp', 'outbox.sqlite'), sparkplug: {},
+    });
+    open.push(u);
+    u.start(); // the reconnect handler persists bdSeq: must not throw on the full disk
+    await waitFor(() => u.status().connected, 10_000, 'connected');
+    await waitFor(() => got.some((t) => t.includes('/NBIRTH/')), 10_000, 'the NBIRTH');
+    alert(u, 'sp-1');
+    d.free();
+    await u.drain(20_000);
+    await waitFor(() => got.some((t) => t.includes('/DDATA/')), 10_000, 'the alert as DDATA');
+    await client.endAsync();
+  });
 });

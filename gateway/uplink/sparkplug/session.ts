@@ -18,7 +18,9 @@ export interface SpMessage { topic: string; payload: Buffer }
 export class SparkplugSession {
   readonly group: string;
   readonly edge: string;
-  private readonly db: DatabaseSync;
+  /** Undefined while the state file cannot be opened (a start on a full disk); opened again at the next connect. */
+  private db: DatabaseSync | undefined;
+  private readonly statePath: string;
   private bdSeq: number;
   private seq = 0;
   private started = 0;
@@ -30,10 +32,26 @@ export class SparkplugSession {
     this.group = opts.group;
     this.edge = opts.edge;
     // FULL: a bdSeq reused after a power cut would let a host match an old death to the new birth.
-    this.db = openStore(opts.statePath, 'full');
-    this.db.exec('CREATE TABLE IF NOT EXISTS sparkplug_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)');
-    const row = this.db.prepare(`SELECT value FROM sparkplug_state WHERE key = 'bdSeq'`).get() as { value: number } | undefined;
-    this.bdSeq = row ? Number(row.value) : -1;
+    this.statePath = opts.statePath;
+    this.bdSeq = -1;
+    const stored = this.open();
+    if (stored !== undefined) this.bdSeq = stored;
+  }
+
+  /** Opens the state file; returns the stored bdSeq (-1: none yet), or undefined when it cannot be opened (disk full). */
+  private open(): number | undefined {
+    let db: DatabaseSync | undefined;
+    try {
+      db = openStore(this.statePath, 'full');
+      db.exec('CREATE TABLE IF NOT EXISTS sparkplug_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+      const row = db.prepare(`SELECT value FROM sparkplug_state WHERE key = 'bdSeq'`).get() as { value: number } | undefined;
+      this.db = db;
+      return row ? Number(row.value) : -1;
+    } catch (err) {
+      if (db?.isOpen) db.close();
+      this.persistError = (err as Error).message;
+      return undefined;
+    }
   }
 
   topic(type: 'NBIRTH' | 'NDEATH' | 'DBIRTH' | 'DDATA', device?: string): string {
@@ -42,7 +60,13 @@ export class SparkplugSession {
 
   /** The bdSeq of the connection about to be made (0..255, +1 per connect, persisted). */
   nextBdSeq(): number {
+    if (!this.db) {
+      // Opened late (space came back): continue after what the file holds, never reusing a stored bdSeq.
+      const stored = this.open();
+      if (stored !== undefined) this.bdSeq = Math.max(this.bdSeq, stored);
+    }
     this.bdSeq = (this.bdSeq + 1) % 256;
+    if (!this.db) return this.bdSeq;
     try {
       this.db.prepare(`INSERT INTO sparkplug_state (key, value) VALUES ('bdSeq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(this.bdSeq);
     } catch (err) {
@@ -94,7 +118,7 @@ export class SparkplugSession {
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    if (this.db?.isOpen) this.db.close();
   }
 
   private nextSeq(): number {
