@@ -7,7 +7,7 @@
  *   - the credentials of a password grant are checked first (bcrypt, as Node-RED does); a wrong pair is answered
  *     here exactly as Node-RED answers it (403 invalid_grant) and never reaches Node-RED, so its per-name counter
  *     only ever sees logins that succeed, which clear it: the per-name lockout cannot be triggered any more;
- *   - failures are counted per client address (IPv4, or the /64 of an IPv6 address): after `maxFailures` within
+ *   - failures are counted per client address: after `maxFailures` within
  *     `windowMs` that address gets 429 with Retry-After for `blockMs`, doubling with each further block up to
  *     `maxBlockMs`; other addresses log in as usual. A successful login clears its address.
  * Behind a reverse proxy every client has the proxy's address (X-Forwarded-For is not trusted: anyone could set it).
@@ -50,7 +50,11 @@ const TOKEN_PATH = /^\/auth\/token\/?$/i;
 /** Forgets an address's past blocks after a day without failures. */
 const STRIKE_MEMORY_MS = 24 * 3600_000;
 
-/** The key an address is counted under: IPv4 as is (also when IPv4-mapped), IPv6 by its /64. */
+/**
+ * The key an address is counted under: the address itself, IPv4-mapped IPv6 as IPv4, IPv6 in one spelling. Not the
+ * /64 of IPv6: on a plant LAN every host shares one /64, and keying by it would let one host block them all (a host
+ * that rotates its own IPv6 addresses gets more guesses instead, each costing a bcrypt comparison).
+ */
 export function clientKey(address: string | undefined): string {
   if (!address) return 'unknown';
   const a = address.toLowerCase().replace(/%.*$/, '');
@@ -60,7 +64,7 @@ export function clientKey(address: string | undefined): string {
   const h = head ? head.split(':') : [];
   const t = a.includes('::') && tail ? tail.split(':') : [];
   const groups = a.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return groups.map((g) => g.replace(/^0+(?=.)/, '')).join(':');
 }
 
 function readBody(req: Req): Promise<string> {

@@ -45,14 +45,14 @@ describe('loginLimiter', () => {
   const wrong = { client_id: 'node-red-editor', grant_type: 'password', scope: '*', username: 'admin', password: 'wrong' };
   const right = { ...wrong, password: 'right' };
 
-  it('keys IPv4 as it is, IPv4-mapped IPv6 as IPv4, and IPv6 by its /64', () => {
+  it('keys each address on its own: IPv4, IPv4-mapped IPv6 as IPv4, IPv6 in one spelling (not by /64: a LAN shares one)', () => {
     expect(clientKey('192.168.1.7')).toBe('192.168.1.7');
     expect(clientKey('::ffff:10.0.0.2')).toBe('10.0.0.2');
-    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
-    expect(clientKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
-    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
-    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
-    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2:aaaa:0:0:1');
+    expect(clientKey('2001:0db8:0001:0002:aaaa:0000:0000:0001')).toBe('2001:db8:1:2:aaaa:0:0:1');
+    expect(clientKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2:bbbb:cccc:dddd:eeee');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0:0:0:0:1');
+    expect(clientKey('::1')).toBe('0:0:0:0:0:0:0:1');
   });
 
   it('answers wrong credentials like Node-RED, blocks the address after 3, doubles the block, and never blocks others', async () => {
