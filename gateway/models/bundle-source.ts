@@ -73,7 +73,7 @@ export async function readRegularFile(path: string, cap: number, what: string, o
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.follow ? 0 : constants.O_NOFOLLOW));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new ModelRefusedError('not-a-file', `${what} is a symbolic link; bundle files must be regular files`);
+    if (code === 'ELOOP') throw new ModelRefusedError('not-a-file', `${what} is a symbolic link, not a regular file`);
     if (code === 'ENOENT') throw new ModelRefusedError('invalid-bundle', `${what} is missing`);
     throw new ModelRefusedError('invalid-bundle', `${what} cannot be opened (${code ?? 'error'})`);
   }

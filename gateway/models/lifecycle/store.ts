@@ -5,7 +5,7 @@
  * the active model. Every change is an audit event.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open as openFile, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open as openFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { directorySource, isPlainFileName, memorySource, readRegularFile, type BundleSource } from '../bundle-source.ts';
@@ -102,11 +102,14 @@ export class ModelLifecycle {
     for (const p of [join(this.#o.dir, '.incoming'), join(this.#o.dir, 'state.json.tmp'), ...stale]) {
       await rm(p, { recursive: true, force: true }).catch((err: Error) => this.#error(new Error(`model store: cannot remove a leftover of an interrupted install (${(err as NodeJS.ErrnoException).code ?? err.message})`)));
     }
-    try {
-      const bytes = await readRegularFile(join(this.#o.dir, 'state.json'), STATE_MAX_BYTES, 'state.json', { follow: false });
-      this.#state = parseState(JSON.parse(Buffer.from(bytes).toString('utf8')));
-    } catch (err) {
-      if (!(err instanceof ModelRefusedError && /is missing$/.test(err.message))) this.#error(new Error(`model store state.json: ${(err as Error).message}; starting with no active model`));
+    const statePath = join(this.#o.dir, 'state.json');
+    if (await lstat(statePath).then(() => true, () => false)) {
+      try {
+        const bytes = await readRegularFile(statePath, STATE_MAX_BYTES, 'state.json', { follow: false });
+        this.#state = parseState(JSON.parse(Buffer.from(bytes).toString('utf8')));
+      } catch (err) {
+        this.#error(new Error(`model store state.json: ${(err as Error).message}; starting with no active model`));
+      }
     }
     if (this.#state.active) {
       try {

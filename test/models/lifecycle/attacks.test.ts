@@ -34,7 +34,7 @@ describe('hostile bundles on disk', () => {
     symlinkSync(secret.path, join(dir, 'pump.onnx'));
     const err = await refusal(verifyBundle(dir, k.publicKey));
     expect(err.reason).toBe('not-a-file');
-    expect(err.message).toBe('"pump.manifest.json": files.float: "pump.onnx" is a symbolic link; bundle files must be regular files');
+    expect(err.message).toBe('"pump.manifest.json": files.float: "pump.onnx" is a symbolic link, not a regular file');
     expect(secret.read()).toBe(false);
     // The manifest itself as a link: refused too.
     const viaLink = craft(root, good, 'pump', readFileSync(join(good, 'pump.manifest.json'), 'utf8'));
@@ -128,7 +128,7 @@ describe('hostile bundles on disk', () => {
     await store.close();
     expect(results).toEqual({
       elsewhere: 'not-a-file: drop/elsewhere is a symbolic link; drop a bundle directory itself',
-      inner: 'not-a-file: "pump.manifest.json": files.int8: "pump.int8.onnx" is a symbolic link; bundle files must be regular files',
+      inner: 'not-a-file: "pump.manifest.json": files.int8: "pump.int8.onnx" is a symbolic link, not a regular file',
     });
     expect(secret.read()).toBe(false);
     expect(existsSync(target)).toBe(false);
@@ -171,7 +171,7 @@ describe('hostile bundles on disk', () => {
     const again = new ModelLifecycle({ dir, publicKey: k.publicKey, onError: (e) => errors.push(e.message) });
     await again.open();
     expect(again.active.current).toBeUndefined();
-    expect(errors).toEqual(['model store state.json: state.json is a symbolic link; bundle files must be regular files; starting with no active model']);
+    expect(errors).toEqual(['model store state.json: state.json is a symbolic link, not a regular file; starting with no active model']);
     await again.close();
     expect(secret.read()).toBe(false);
   });
