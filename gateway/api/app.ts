@@ -57,7 +57,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const app = (deps.https ? Fastify({ ...options, https: deps.https }) : Fastify(options)) as unknown as FastifyInstance;
   // Requests Node's HTTP layer refuses before Fastify sees them still get a coded JSON error.
   app.server.on('checkExpectation', expectationFailed);
-  const metrics = deps.metrics ?? new GatewayMetrics({ registry: deps.registry, tsdb: deps.tsdb, uplink: deps.uplink });
+  const metrics = deps.metrics ?? new GatewayMetrics({ registry: deps.registry, tsdb: deps.tsdb, uplink: deps.uplink, latest: deps.latest });
   app.decorate('metrics', metrics);
   if (deps.models) {
     // Chained: the gateway's health sampler listens too.

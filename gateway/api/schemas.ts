@@ -20,11 +20,23 @@ const DeviceCounts = Type.Object(
   { additionalProperties: false, description: 'How many acquisition devices there are and how many are connected' },
 );
 
+/** A store of the gateway's outputs: disk-full (or failing) while it cannot write; what waits in memory meanwhile. */
+const StoreHealth = Type.Object(
+  {
+    name: Type.Union([Type.Literal('outbox'), Type.Literal('tsdb_queue')]),
+    state: Type.Union([Type.Literal('ok'), Type.Literal('disk-full'), Type.Literal('failing')]),
+    memory: Type.Integer({ minimum: 0, description: 'Messages (outbox) or points (tsdb_queue) waiting in memory' }),
+    pendingDeletes: Type.Integer({ minimum: 0, description: 'Sent messages / written batches whose delete is retried' }),
+  },
+  { additionalProperties: false },
+);
+
 export const HealthReply = Type.Object(
   {
     status: Type.Union([Type.Literal('ok'), Type.Literal('stopping')]),
     uptimeS: Type.Number({ minimum: 0 }),
     devices: DeviceCounts,
+    components: Type.Optional(Type.Array(StoreHealth, { description: 'The stores of the outputs the gateway runs (uplink outbox, InfluxDB disk queue)' })),
     detail: Type.Optional(Type.Object(
       { devices: Type.Array(DeviceHealth) },
       { additionalProperties: false, description: 'Only with a valid bearer token: every device with its counters and last error (credentials masked)' },

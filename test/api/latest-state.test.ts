@@ -46,3 +46,17 @@ describe('LatestState open-alert bound', () => {
     expect(s.evictedOpenAlerts).toBe(99_500);
   });
 });
+
+describe('LatestState evictions in /metrics', () => {
+  it('counts the open alerts forgotten at the cap as telltale_latest_open_alerts_evicted_total', async () => {
+    const { GatewayMetrics } = await import('../../gateway/api/metrics.ts');
+    const { DeviceRegistry } = await import('../../gateway/runtime/registry.ts');
+    const latest = new LatestState({ maxOpen: 10 });
+    const m = new GatewayMetrics({ registry: new DeviceRegistry(), latest });
+    expect(await m.text()).toMatch(/^telltale_latest_open_alerts_evicted_total 0$/m);
+    for (let i = 0; i < 25; i++) latest.alert({ id: `a${i}`, asset: 'p', ts: i, kind: 'open' });
+    const text = await m.text();
+    expect(text).toMatch(/^telltale_latest_open_alerts_evicted_total 15$/m);
+    expect(text).toMatch(/^telltale_latest_open_alerts_cap_reached 1$/m);
+  });
+});

@@ -103,10 +103,17 @@ async function metrics(p: Spawned): Promise<Map<string, number>> {
 const samplesTotal = (m: Map<string, number>) => [...m].filter(([k]) => k.startsWith('telltale_samples_total{')).reduce((n, [, v]) => n + v, 0);
 const state = (m: Map<string, number>, component: 'outbox' | 'tsdb_queue', s: string) => m.get(`telltale_storage_state{component="${component}",state="${s}"}`);
 
-async function healthzOk(p: Spawned): Promise<boolean> {
+interface Healthz { status: string; components?: { name: string; state: string; memory: number; pendingDeletes: number }[] }
+async function healthz(p: Spawned): Promise<Healthz> {
   const res = await fetch(`${apiUrl(p)}healthz`);
-  return res.status === 200 && ((await res.json()) as { status: string }).status === 'ok';
+  if (res.status !== 200) throw new Error(`/healthz: HTTP ${res.status}`);
+  return (await res.json()) as Healthz;
 }
+async function healthzOk(p: Spawned): Promise<boolean> {
+  return (await healthz(p)).status === 'ok';
+}
+/** The state /healthz gives a store (no token needed). */
+const storeState = async (p: Spawned, name: 'outbox' | 'tsdb_queue') => (await healthz(p)).components?.find((c) => c.name === name)?.state;
 
 /** Checkpoints and truncates the SQLite WALs under the data dir (as SQLite does after a checkpoint), from a second connection. */
 function truncateWals(dataDir: string): void {
@@ -217,6 +224,7 @@ describe.skipIf(!probe)('the real gateway on a full disk', () => {
       const m = await metrics(p);
       return m.get('telltale_disk_full') === 1 && state(m, component, 'disk-full') === 1 ? m : undefined;
     }, 30_000, () => `telltale_disk_full 1 and ${component} disk-full (output: ${p.output().slice(-1500)})`);
+    expect(await storeState(p, component)).toBe('disk-full');
     return m;
   };
   const freeAndWait = async (p: Spawned, disk: SmallDisk) => {
@@ -225,6 +233,7 @@ describe.skipIf(!probe)('the real gateway on a full disk', () => {
       const m = await metrics(p);
       return m.get('telltale_disk_full') === 0 && m.get('telltale_memory_buffered{component="outbox"}') === 0 && m.get('telltale_memory_buffered{component="tsdb_queue"}') === 0;
     }, 30_000, () => `telltale_disk_full 0 and empty memory buffers after freeing the disk (output: ${p.output().slice(-1500)})`);
+    expect((await healthz(p)).components?.map((c) => `${c.name}:${c.state}`)).toEqual(['outbox:ok', 'tsdb_queue:ok']);
   };
   const alertsInInflux = async (gw: string, run: string): Promise<Set<string>> => {
     const r = await influx.query(`SELECT alert_id FROM "summaries"."alerts" WHERE "gateway" = '${gw}'`, 'diskfull');

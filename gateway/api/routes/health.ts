@@ -7,6 +7,16 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../app.ts';
 import { ErrorReply, HealthReply, ReadyReply } from '../schemas.ts';
 
+/** The outputs' stores (a full disk shows here while the process stays alive); states and counts only, no paths. */
+function storeHealth(deps: ApiDeps): Pick<HealthReply, 'components'> {
+  const out: NonNullable<HealthReply['components']> = [];
+  const u = deps.uplink?.status().storage;
+  if (u) out.push({ name: 'outbox', state: u.state, memory: u.memory.held, pendingDeletes: u.pendingDeletes });
+  const t = deps.tsdb?.metrics().storage;
+  if (t) out.push({ name: 'tsdb_queue', state: t.state, memory: t.memory.points, pendingDeletes: t.pendingDeletes });
+  return out.length ? { components: out } : {};
+}
+
 export function healthRoutes(app: FastifyInstance, deps: ApiDeps, startedAt: number, redact: (text: string) => string): void {
   app.get<{ Reply: HealthReply }>(
     '/healthz',
@@ -17,6 +27,7 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps, startedAt: num
         status: deps.isStopping?.() ? 'stopping' : 'ok',
         uptimeS: Math.round((Date.now() - startedAt) / 100) / 10,
         devices: { total: statuses.length, connected: statuses.filter((s) => s.connected).length },
+        ...storeHealth(deps),
         ...(req.apiAuthorized ? {
           detail: {
             devices: statuses.map((s) => ({
