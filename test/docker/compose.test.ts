@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ const COMPOSE_BIN = '/usr/bin/docker-compose';
 const haveCompose = existsSync(COMPOSE_BIN);
 if (!haveCompose) console.warn(`skipping docker-compose config: ${COMPOSE_BIN} is missing (run scripts/install-system-deps.sh)`);
 
-interface Service { image?: string; build?: { context: string; dockerfile: string }; volumes?: ({ type: string; source: string; target: string } | string)[]; depends_on?: Record<string, unknown>; command?: string[]; healthcheck?: unknown; ports?: (string | { target: number; published: number; host_ip?: string })[]; environment?: Record<string, string> }
+interface Service { logging?: { driver: string; options?: Record<string, string> }; mem_limit?: string | number; read_only?: boolean; restart?: string; image?: string; build?: { context: string; dockerfile: string }; volumes?: ({ type: string; source: string; target: string } | string)[]; depends_on?: Record<string, unknown>; command?: string[]; healthcheck?: unknown; ports?: (string | { target: number; published: number; host_ip?: string })[]; environment?: Record<string, string> }
 
 /** The variables `up` needs (the Grafana admin password); everything else has a default. */
 const REQUIRED_ENV = { GRAFANA_ADMIN_PASSWORD: 'test-grafana-password' };
@@ -47,6 +47,24 @@ describe('docker/compose.yaml', () => {
     expect(services.gateway.command).toEqual(['start', '--config', '/etc/telltale/gateway.yaml', '--learn-windows', '150']);
     expect(services.simulator.command?.[0]).toBe('simulate');
     expect(Object.keys(services.gateway.depends_on ?? {}).sort()).toEqual(['influxdb', 'mosquitto', 'simulator']);
+  });
+
+  it.skipIf(!haveCompose)('is a Compose Specification file a plant can run: health checks, start order on health, restarts, log rotation, memory limits', async () => {
+    const raw = parse(readFileSync(composeFile, 'utf8')) as Record<string, unknown>;
+    expect(raw).not.toHaveProperty('version');
+    const { services } = await composeConfig();
+    for (const [name, s] of Object.entries(services)) {
+      // The gateway's check is the image's own HEALTHCHECK (bin/healthcheck.js); every other service declares one.
+      if (name !== 'gateway') expect((s.healthcheck as { test?: string[] } | undefined)?.test?.[0], `${name}: healthcheck`).toBe('CMD');
+      expect(s.restart, `${name}: restart`).toBe('unless-stopped');
+      expect(s.logging, `${name}: logging`).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
+      expect(s.mem_limit, `${name}: mem_limit`).toBeDefined();
+    }
+    expect(services.gateway.depends_on).toEqual({ simulator: { condition: 'service_healthy' }, influxdb: { condition: 'service_healthy' }, mosquitto: { condition: 'service_healthy' } });
+    expect(services.grafana.depends_on).toEqual({ influxdb: { condition: 'service_healthy' } });
+    expect(services.gateway.read_only).toBe(true);
+    // 512 MB: the measured ~200 MB RSS at 1,000 tags with head-room (BENCHMARKS.md "Container").
+    expect(services.gateway.mem_limit).toBe('512m');
   });
 
   it.skipIf(!haveCompose)('references only files and folders that exist', async () => {
