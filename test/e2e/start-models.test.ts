@@ -5,13 +5,13 @@
  * the process stays up, /healthz answers, and the store holds nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.ts';
 import { spawnPeer, waitFor, type Spawned } from '../support/process.ts';
 import { bundle, keys, tempRoot } from '../models/lifecycle/bundles.ts';
-import { leaks, readManifest, signed, uploadBody } from '../models/lifecycle/hostile.ts';
+import { canary, leaks, readManifest, signed, uploadBody } from '../models/lifecycle/hostile.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'e2e-models-token-0123456789';
@@ -59,5 +59,30 @@ describe('telltale start: hostile model uploads', () => {
     // The same gateway takes the honest bundle.
     const ok = await fetch(`${url}/api/v1/models`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(uploadBody(good)) });
     expect(ok.status).toBe(201);
+  });
+
+  it('sets aside a symlinked bundle and a bundle with a symlinked file dropped into models/drop, reading nothing outside', async () => {
+    const drop = join(dataDir, 'models', 'drop');
+    const secret = canary(dir);
+    const good = await bundle(dir, 'fan', { privateKey: k.privateKey });
+    symlinkSync('/etc', join(drop, 'etc'));
+    const linked = await bundle(dir, 'fan', { version: '2', privateKey: k.privateKey });
+    rmSync(join(linked, 'fan.onnx'));
+    symlinkSync(secret.path, join(linked, 'fan.onnx'));
+    cpSync(linked, join(drop, '.fan2'), { recursive: true, verbatimSymlinks: true });
+    renameSync(join(drop, '.fan2'), join(drop, 'fan2'));
+    const reasons = await waitFor(() => {
+      const r = ['etc', 'fan2'].map((e) => join(drop, 'refused', `${e}.reason.txt`));
+      return r.every((f) => existsSync(f)) ? r.map((f) => readFileSync(f, 'utf8')) : undefined;
+    }, 30_000, () => `the reason files (output:\n${gateway?.output()})`);
+    expect(reasons).toEqual(['drop/etc is a symbolic link; drop a bundle directory itself\n', '"fan.manifest.json": files.float: "fan.onnx" is a symbolic link, not a regular file\n']);
+    expect(secret.read()).toBe(false);
+    expect(existsSync('/etc/passwd')).toBe(true);
+    expect(gateway!.output()).not.toContain(secret.secret);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    // And an honest bundle dropped after them is taken.
+    cpSync(good, join(drop, '.fan'), { recursive: true });
+    renameSync(join(drop, '.fan'), join(drop, 'fan'));
+    await waitFor(() => existsSync(join(dataDir, 'models', 'versions', 'fan-v1')), 30_000, 'fan-v1 installed');
   });
 });
