@@ -25,6 +25,8 @@ export interface BundleSource {
 }
 
 const MiB = 1024 * 1024;
+/** The cap on each file of a bundle (and on an .onnx file opened by path). */
+export const FILE_CAP_BYTES = 8 * MiB;
 export const showBytes = (n: number): string => (n >= MiB && n % MiB === 0 ? `${n / MiB} MiB` : `${n} bytes`);
 const tooLarge = (what: string, cap: number) => new ModelRefusedError('too-large', `${what} is larger than the ${showBytes(cap)} cap`);
 

@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { packageVersion } from '../core/package-root.ts';
 import { modelFromJSON } from './fit.ts';
-import { directorySource, showBytes, type BundleSource } from './bundle-source.ts';
+import { directorySource, FILE_CAP_BYTES, showBytes, type BundleSource } from './bundle-source.ts';
 import { MANIFEST_FILE_NAME, MANIFEST_NAME, ModelManifest } from './manifest-schema.ts';
 import { normalisationToJSON } from './normalise.ts';
 import { DEFAULT_OPSET, toOnnx } from './onnx/export.ts';
@@ -112,7 +112,7 @@ export async function writeModelBundle(dir: string, name: string, model: Anomaly
 
 /** Size caps: the manifest is read only when it is at most this large, each file only up to its cap. */
 export const MANIFEST_MAX_BYTES = 1024 * 1024;
-export const FILE_MAX_BYTES: Readonly<Record<FileKey, number>> = { float: 8 * 1024 * 1024, int8: 8 * 1024 * 1024, params: 8 * 1024 * 1024 };
+export const FILE_MAX_BYTES: Readonly<Record<FileKey, number>> = { float: FILE_CAP_BYTES, int8: FILE_CAP_BYTES, params: FILE_CAP_BYTES };
 export type FileKey = 'float' | 'int8' | 'params';
 const FILE_KEYS: readonly FileKey[] = ['float', 'int8', 'params'];
 const BUNDLE_FILE = new RegExp(MANIFEST_FILE_NAME);

@@ -3,7 +3,7 @@
  * (input `x` float32 [N, n]; outputs `score` [N] and `contributions` [N, n]), reuses its input buffer and
  * tensors across calls, and serialises runs so a reused buffer is never overwritten mid-run.
  */
-import { readFile } from 'node:fs/promises';
+import { FILE_CAP_BYTES, readRegularFile } from './bundle-source.ts';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { INPUT_NAME } from './onnx/export.ts';
 
@@ -57,9 +57,10 @@ export class OnnxScorer {
     let bytes: Uint8Array;
     if (typeof bytesOrPath === 'string') {
       try {
-        bytes = await readFile(bytesOrPath);
+        // A regular file (a link the caller gave is followed) of at most 8 MiB: never a device or a FIFO.
+        bytes = await readRegularFile(bytesOrPath, FILE_CAP_BYTES, 'the file', { follow: true });
       } catch (err) {
-        throw new ModelLoadError(`model ${source}: cannot read the file (${(err as Error).message})`);
+        throw new ModelLoadError(`model ${source}: ${(err as Error).message}`);
       }
     } else {
       bytes = bytesOrPath;

@@ -67,7 +67,7 @@ describe('OnnxScorer', () => {
     await expect(OnnxScorer.create(path)).rejects.toThrow(ModelLoadError);
     await expect(OnnxScorer.create(path)).rejects.toThrow(`model ${path}: not a loadable ONNX model`);
     await expect(OnnxScorer.create(Buffer.from('not a model at all'))).rejects.toThrow('not a loadable ONNX model');
-    await expect(OnnxScorer.create(join(dir, 'missing.onnx'))).rejects.toThrow('cannot read the file');
+    await expect(OnnxScorer.create(join(dir, 'missing.onnx'))).rejects.toThrow('the file is missing');
   });
 
   it('refuses a model that breaks the graph contract, naming what is wrong', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DropWatcher, ModelLifecycle, ModelRefusedError, verifyBundle } from '../../../gateway/models/lifecycle/index.ts';
 import { openModel } from '../../../gateway/models/open.ts';
+import { ModelLoadError, OnnxScorer } from '../../../gateway/models/scorer.ts';
 import { runInProcess } from '../../cli/run-in-process.ts';
 import { bundle, keys, tempRoot } from './bundles.ts';
 import { canary, craft, leaks, readManifest, refusal, sha256, signed } from './hostile.ts';
@@ -148,6 +149,16 @@ describe('hostile bundles on disk', () => {
       expect(run.err).toBe('refused (unsafe-path): "pump.manifest.json": files.float.path is not a plain file name in the bundle (letters, digits, _ . -; no separator, \'..\' or absolute path)\n');
     }
     expect(secret.read()).toBe(false);
+  });
+
+  it('a bare .onnx path (openModel, OnnxScorer.create) must be a regular file under the cap: a link to /dev/zero is refused at once', async () => {
+    const zero = join(root, 'zero.onnx');
+    symlinkSync('/dev/zero', zero);
+    const t0 = performance.now();
+    const err = await openModel(zero).then(() => undefined, (e: unknown) => e as ModelRefusedError);
+    expect([err?.reason, err?.message]).toEqual(['not-a-file', `model bundle ${zero}: the file is not a regular file`]);
+    await expect(OnnxScorer.create('/dev/zero')).rejects.toThrow(new ModelLoadError('model /dev/zero: the file is not a regular file'));
+    expect(performance.now() - t0).toBeLessThan(1_000);
   });
 
   it('open() removes what an interrupted install left, and state.json is written whole', async () => {
