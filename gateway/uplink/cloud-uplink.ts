@@ -18,6 +18,7 @@ import type { SampleBatch } from '../core/sample.ts';
 import { BandwidthMeter, type BandwidthReport } from './bandwidth.ts';
 import { ReconnectBackoff } from './reconnect-backoff.ts';
 import { loadTls, type UplinkConfig } from './config.ts';
+import { redactUrl } from '../config/redact.ts';
 import { SCHEMA_VERSION, SqliteOutbox, type MessageClass, type OutboxMessage, type OutboxStats, type OutboxStore } from './outbox.ts';
 import { HeldMessages, type HeldStats } from './held-messages.ts';
 import { StorageHealth, type StorageStatus } from '../outputs/sqlite-store.ts';
@@ -172,7 +173,7 @@ export class CloudUplink {
     this.backoff.attach(this.client, (why) => this.fail(new Error(`uplink: ${why}`)));
     this.client.on('error', this.guard('error', (err: Error) => {
       // Said once per outage (not at every reconnect attempt); lastError keeps the latest.
-      this.fail(new Error(`uplink ${this.cfg.url}: ${err.message}`, { cause: err }), !this.outageReported);
+      this.fail(new Error(`uplink ${redactUrl(this.cfg.url)}: ${err.message}`, { cause: err }), !this.outageReported); // no credentials in lastError/logs
       this.outageReported = true;
     }));
     this.client.on('packetsend', this.guard('packetsend', () => this.countUplinkBytes()));
