@@ -4,7 +4,7 @@
  * with a reason and a message in the bundle's own terms (no host path, no host file's sha256), leave nothing in
  * the store, and the gateway must keep answering.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -129,5 +129,21 @@ describe('POST /api/v1/models refuses hostile bundles', () => {
     expect(readdirSync(join(dataDir, 'versions'))).toEqual(['pump-v1']);
     expect(readdirSync(join(dataDir, 'versions', 'pump-v1')).sort()).toEqual(['pump.int8.onnx', 'pump.manifest.json', 'pump.onnx', 'pump.params.json']);
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('answers a store failure (not a refusal) with a 500 that names no path', async () => {
+    const other = tempRoot('telltale-api-store-fail-');
+    const broken = await modelsApp(other, join(other, 'models'), { onError: () => {} });
+    try {
+      rmSync(join(other, 'models', 'versions'), { recursive: true });
+      writeFileSync(join(other, 'models', 'versions'), 'not a directory');
+      const body = uploadBody(await bundle(other, 'pump', { privateKey: broken.k.privateKey }));
+      const res = await broken.app.inject({ method: 'POST', url: '/api/v1/models', headers: auth, payload: body });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toMatchObject({ code: 'TELLTALE_ERR_INTERNAL', message: 'the model store could not complete the request (the gateway log has the detail)' });
+      expect(leaks(res.body, [other])).toEqual([]);
+    } finally {
+      await broken.close();
+    }
   });
 });
