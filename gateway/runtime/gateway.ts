@@ -69,6 +69,7 @@ export class Gateway {
 
   /** Starts everything; on a failure part-way, stops what did start and rethrows. */
   static async start(opts: GatewayOptions): Promise<Gateway> {
+    keepLoggingThroughDiskFull();
     const gw = new Gateway(opts.config, opts.registry ?? new DeviceRegistry());
     if (opts.log) gw.#log = opts.log;
     try {
@@ -289,4 +290,21 @@ export class Gateway {
       if (problems.length) throw new Error(`gateway stopped with problems:\n  ${problems.join('\n  ')}`);
     })());
   }
+}
+
+/** Log lines stdout/stderr could not write (a log file on a full disk) since start. */
+export const lostLogWrites = { count: 0 };
+
+/**
+ * stdout/stderr redirected to a file on a full disk emit 'error' (ENOSPC) at the next line, which with no listener
+ * ends the process. With one the line is lost, counted, and writing resumes once space returns.
+ */
+function keepLoggingThroughDiskFull(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (!stream.listeners('error').includes(countLostWrite)) stream.on('error', countLostWrite);
+  }
+}
+
+function countLostWrite(): void {
+  lostLogWrites.count += 1;
 }

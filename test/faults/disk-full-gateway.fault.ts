@@ -7,14 +7,15 @@
  * the full disk) at the moment each sequence needs:
  *   1. summary timer (every 200 ms) while full;   2. the broker returns while full (PUBACK deletes fail);
  *   3. InfluxDB down while full (disk-queue pushes fail);   4. start on a full disk after a kill -9;
- *   5. space freed mid-outage (broker and InfluxDB down).
+ *   5. space freed mid-outage (broker and InfluxDB down);   6. its stdout/stderr log file on the full disk.
  * Each asserts: the same PID stays alive and answers /healthz, /metrics shows telltale_disk_full 1 and the store's
  * state while full (and 0 after), the devices keep being read, and once space (and the peers) return every alert
  * the flow produced arrives: ids <RUN>-0..max without a gap after dedupe by id, max past what was produced while full.
  * Needs mount(8) as root; elsewhere the suite is skipped and says why.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -397,5 +398,43 @@ describe.skipIf(!probe)('the real gateway on a full disk', () => {
     await alive(p, pid);
     const all = received.get('gw-df5')!;
     console.log(`disk-full 5 (space freed mid-outage): ${heldAlerts} messages in memory at the peak, ${max + 1} alerts a-0..a-${max} delivered to the broker and InfluxDB, ${all.length - ids('gw-df5', 'a').size} duplicates; health disk_full ${flags.filter((f) => f === 1).length}×1 then ${flags.slice(first1).filter((f) => f === 0).length}×0`);
+  });
+
+  it('6. its log file on the full disk: stdout/stderr writes fail with ENOSPC, the process stays up, logging resumes after space returns', async () => {
+    const { disk, dataDir, config } = setup('gw-df6');
+    const log = join(disk.path, 'telltale.log');
+    const fd = openSync(log, 'a');
+    const child = spawn(node, [telltale, 'start', '--config', config], { stdio: ['ignore', fd, fd], env: { ...process.env, RUN: 'a', TELLTALE_API_TOKENS: TOKEN, ORT_DISABLE_TELEMETRY: '1' } });
+    closeSync(fd);
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const p: Spawned = {
+      child,
+      output: () => readFileSync(log, 'utf8'),
+      stop: async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGTERM'); const t = setTimeout(() => child.kill('SIGKILL'), 5000); await exited; clearTimeout(t); } },
+      kill9: async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; } },
+    };
+    running.push(p);
+    await waitFor(() => {
+      if (child.exitCode !== null) throw new Error(`telltale start exited with ${child.exitCode}: ${p.output().slice(-3000)}`);
+      return apiUrl(p);
+    }, 60_000, 'the gateway to start');
+    const pid = child.pid!;
+    await waitFor(() => ids('gw-df6', 'a').size >= 10, 60_000, '10 alerts');
+    // The outage and the full disk are both logged: those lines meet ENOSPC on stdout/stderr.
+    await peer.broker(false);
+    // Pad the log to a whole page first: else the next lines fit in its last page and need no new block.
+    appendFileSync(log, '#'.repeat(4095 - (statSync(log).size % 4096)) + '\n');
+    await fillAndWait(p, disk, dataDir, 'outbox');
+    const sizeFull = statSync(log).size;
+    await sleep(3_000);
+    await alive(p, pid);
+    await freeAndWait(p, disk);
+    await peer.broker(true);
+    await waitFor(() => maxId(ids('gw-df6', 'a')) > 150, 30_000, 'the alerts produced while full');
+    const max = expectContiguous('gw-df6', 'a');
+    await alive(p, pid);
+    // Logging goes on once space is back (the recovery is said in the log).
+    await waitFor(() => /writable again/.test(p.output().slice(sizeFull)), 20_000, 'the recovery line in the log file');
+    console.log(`disk-full 6 (log file on the full disk): stayed up (pid ${pid}); ${max + 1} alerts a-0..a-${max} delivered; log ${sizeFull} bytes at the fill, ${statSync(log).size} after`);
   });
 });
