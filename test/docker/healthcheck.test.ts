@@ -36,7 +36,11 @@ function start(env: Record<string, string>, config: string): Spawned {
   return spawnPeer(node, ['bin/telltale.js', 'start', '--config', config], { cwd: repo, env: { ...process.env, ...env } });
 }
 
-const running = (gw: Spawned) => waitFor(() => gw.output().includes('running'), 60_000, () => `the gateway (output:\n${gw.output()})`);
+/** Resolves once the gateway printed its banner; fails at once if it exits first (no 60 s wait for a dead process). */
+const running = (gw: Spawned) => Promise.race([
+  waitFor(() => gw.output().includes('running'), 60_000, () => `the gateway (output:\n${gw.output()})`),
+  new Promise<never>((_, reject) => gw.child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}:\n${gw.output()}`)))),
+]);
 
 describe('bin/healthcheck.js against telltale start', () => {
   const dir = mkdtempSync(join(tmpdir(), 'telltale-healthcheck-'));
@@ -46,7 +50,7 @@ describe('bin/healthcheck.js against telltale start', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('passes over HTTPS with the shipped config, pinning the self-signed certificate kept in the data dir', async () => {
+  it('passes over HTTPS with the shipped config, pinning the self-signed certificate kept in the data dir', { timeout: 180_000 }, async () => {
     const dataDir = join(dir, 'shipped');
     // What the image and compose set, with a temporary data dir and free ports instead of /data, 8080 and 1880.
     const env = {
@@ -83,7 +87,7 @@ describe('bin/healthcheck.js against telltale start', () => {
     expect(wrong.out).toContain(`the server's certificate (SHA-256 ${fingerprint}) is not ${certFile}`);
   });
 
-  it('passes over plain HTTP when the config chooses it, and fails once the gateway is gone', async () => {
+  it('passes over plain HTTP when the config chooses it, and fails once the gateway is gone', { timeout: 120_000 }, async () => {
     const config = join(dir, 'plain.yaml');
     const apiPort = await freePort();
     writeFileSync(config, stringify({ gateway: { id: 'plain', dataDir: join(dir, 'plain') }, api: { host: '0.0.0.0', port: apiPort, tls: false }, editor: { enabled: false } }));

@@ -55,7 +55,10 @@ describe('editor login lockout', () => {
       cwd: repo,
       env: { ...process.env, TELLTALE_EDITOR_PASSWORD: PASSWORD, TELLTALE_EDITOR_USER: '' },
     });
-    await waitFor(() => gateway!.output().includes('running'), 60_000, () => `the gateway (output:\n${gateway!.output()})`);
+    await Promise.race([
+      waitFor(() => gateway!.output().includes('running'), 60_000, () => `the gateway (output:\n${gateway!.output()})`),
+      new Promise<never>((_, reject) => gateway!.child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}:\n${gateway!.output()}`)))),
+    ]);
     editor = `https://127.0.0.1:${editorPort}/`;
     ca = readFileSync(join(dataDir, 'tls/cert.pem'));
   }, 90_000);
