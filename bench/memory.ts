@@ -198,7 +198,9 @@ async function start(p: Peers): Promise<void> {
     api: { host: '127.0.0.1', port: 0 }, editor: { enabled: editor, host: '127.0.0.1', port: 0 },
     devices, tsdb: { url: p.influxUrl, database: 'memory' }, uplink: { url: p.mqttUrl },
   }));
-  const gw = spawn(node, [join(packageRoot, 'bin/telltale.js'), 'start', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], cwd: packageRoot });
+  // /readyz gives its detail (what is down and why) only with an API token
+  const token = `bench-memory-${process.pid}`;
+  const gw = spawn(node, [join(packageRoot, 'bin/telltale.js'), 'start', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], cwd: packageRoot, env: { ...process.env, TELLTALE_API_TOKENS: token } });
   let out = '';
   gw.stdout.on('data', (d: Buffer) => { out += d.toString(); });
   gw.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -232,7 +234,7 @@ async function start(p: Peers): Promise<void> {
   }
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a.startsWith('--max'));
   const api = /API:\s+(\S+)healthz/.exec(out)?.[1];
-  const ready = api ? await fetch(`${api}readyz`).then((r) => r.text()).catch((e: Error) => e.message) : 'no API line in the banner';
+  const ready = api ? await fetch(`${api}readyz`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text()).catch((e: Error) => e.message) : 'no API line in the banner';
   gw.kill('SIGTERM');
   await new Promise((r) => gw.exitCode === null ? gw.once('exit', r) : r(undefined));
   console.log(`telltale start RSS after ${p.seconds} s: ${(rss / MB).toFixed(1)} MB; CPU ${(cpus.reduce((a, b) => a + b, 0) / Math.max(1, cpus.length)).toFixed(1)} % of one core (mean after 15 s); V8 flags ${cmdline.join(' ') || '(none)'}`);
