@@ -34,7 +34,8 @@ export interface AssetModel {
 /** Asset names become directory names: keep them readable but never let one escape `dir`. */
 export function assetDirName(asset: string): string {
   const safe = asset.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return safe === '' || /^\.+$/.test(safe) ? `_${safe}` : safe;
+  // A leading dot would make a hidden directory, and a bundle name the model reader refuses: prefix it.
+  return safe === '' || safe.startsWith('.') ? `_${safe}` : safe;
 }
 
 function wrap(scorer: { dispose(): Promise<void> }, batch: BatchScorer, inputNames: readonly string[], threshold: number, path: string): AssetModel {
