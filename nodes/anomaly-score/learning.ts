@@ -34,8 +34,9 @@ export interface AssetModel {
 /** Asset names become directory names: keep them readable but never let one escape `dir`. */
 export function assetDirName(asset: string): string {
   const safe = asset.replace(/[^A-Za-z0-9_.-]/g, '_');
-  // A leading dot would make a hidden directory, and a bundle name the model reader refuses: prefix it.
-  return safe === '' || safe.startsWith('.') ? `_${safe}` : safe;
+  // A leading dot or dash would make a hidden directory or an option-like name, and a bundle name the model reader
+  // refuses (plain names start with a letter, digit or _): prefix it.
+  return /^[A-Za-z0-9_]/.test(safe) ? safe : `_${safe}`;
 }
 
 function wrap(scorer: { dispose(): Promise<void> }, batch: BatchScorer, inputNames: readonly string[], threshold: number, path: string): AssetModel {
