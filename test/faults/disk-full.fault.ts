@@ -73,5 +73,6 @@ describe.skipIf(!canMount)('outbox on a full disk', () => {
       try { return (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n === 0; } finally { db.close(); }
     }, 20_000, 'an empty outbox file');
     expect(p.child.exitCode).toBeNull();
+    console.log(`disk-full driver: 2000 alerts accepted (${health.uplink.storage.memory.held} held in memory at the first refusal, ${(p.output().match(/^refused \d+: /gm) ?? []).length} refusals retried), ${new Set(ids).size} delivered, ${ids.length - new Set(ids).size} duplicates`);
   });
 });
