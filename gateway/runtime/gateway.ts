@@ -160,7 +160,7 @@ export class Gateway {
         }
       });
     }
-    const sampler = new HealthSampler({ statuses: () => this.registry.statuses(), uplink: () => this.#outputs?.uplink, tsdb: () => this.#outputs?.tsdb });
+    const sampler = new HealthSampler({ statuses: () => this.registry.statuses(), uplink: () => this.#outputs?.uplink, tsdb: () => this.#outputs?.tsdb, logWriteErrors: () => lostLogWrites.count });
     const timer = setInterval(() => {
       // A timer callback: reports, never throws into the event loop (a full disk must not stop the gateway).
       try {

@@ -26,6 +26,8 @@ export interface HealthSamplerOptions {
   now?: () => number;
   uplink?: () => UplinkHealthSource | undefined;
   tsdb?: () => TsdbHealthSource | undefined;
+  /** Log lines stdout/stderr could not write since start (a log file on a full disk); reported as log_write_errors. */
+  logWriteErrors?: () => number;
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -43,6 +45,7 @@ export class HealthSampler {
   #last: { t: number; samples: number };
   readonly #uplink?: () => UplinkHealthSource | undefined;
   readonly #tsdb?: () => TsdbHealthSource | undefined;
+  readonly #logWriteErrors?: () => number;
   #timings: number[] = [];
   #timed = 0;
   /** Since when the outbox has not been empty (for outbox_age_s). */
@@ -57,6 +60,7 @@ export class HealthSampler {
     this.#last = { t: this.#now(), samples: this.#totalSamples(this.#statuses()) };
     this.#uplink = opts.uplink;
     this.#tsdb = opts.tsdb;
+    this.#logWriteErrors = opts.logWriteErrors;
   }
 
   /** One model run's duration (ms); reported as inference_ms_p50/p99 of the interval. */
@@ -120,6 +124,7 @@ export class HealthSampler {
         metrics.disk_full = Math.max(metrics.disk_full ?? 0, m.storage.state === 'disk-full' ? 1 : 0);
       }
     }
+    if (this.#logWriteErrors) metrics.log_write_errors = this.#logWriteErrors();
     if (this.#timings.length > 0) {
       const sorted = this.#timings.sort((a, b) => a - b);
       metrics.inference_ms_p50 = quantile(sorted, 0.5);

@@ -435,6 +435,11 @@ describe.skipIf(!probe)('the real gateway on a full disk', () => {
     await alive(p, pid);
     // Logging goes on once space is back (the recovery is said in the log).
     await waitFor(() => /writable again/.test(p.output().slice(sizeFull)), 20_000, 'the recovery line in the log file');
-    console.log(`disk-full 6 (log file on the full disk): stayed up (pid ${pid}); ${max + 1} alerts a-0..a-${max} delivered; log ${sizeFull} bytes at the fill, ${statSync(log).size} after`);
+    // The lines lost meanwhile are counted in the gateway's health points.
+    const lost = await waitFor(async () => {
+      const r = await influx.query(`SELECT max(log_write_errors) FROM "raw"."health" WHERE "gateway" = 'gw-df6'`, 'diskfull');
+      return Number(r.results[0]?.series?.[0]?.values?.[0]?.[1] ?? 0);
+    }, 20_000, 'log_write_errors > 0 in the health points');
+    console.log(`disk-full 6 (log file on the full disk): stayed up (pid ${pid}); ${max + 1} alerts a-0..a-${max} delivered; ${lost} log lines lost while full; log ${sizeFull} bytes at the fill, ${statSync(log).size} after`);
   });
 });
