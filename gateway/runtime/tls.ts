@@ -14,10 +14,10 @@ import { X509Certificate, createPrivateKey, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import { CERT_FILE, KEY_FILE, TLS_DIR, tlsMode } from './tls-mode.ts';
 import { join, resolve } from 'node:path';
 import type { TlsSetting } from '../config/schema.ts';
 import { ListenError } from './listen-error.ts';
+import { CERT_FILE, KEY_FILE, TLS_DIR, tlsMode } from './tls-mode.ts';
 
 export { CERT_FILE, KEY_FILE, TLS_DIR, isLoopback, tlsMode } from './tls-mode.ts';
 /** 825 days: the longest validity macOS and iOS accept for a TLS server certificate a user trusts by hand. */
