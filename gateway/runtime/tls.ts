@@ -11,7 +11,7 @@
  * The same self-signed certificate serves the API and the editor.
  */
 import { X509Certificate, createPrivateKey, webcrypto } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -26,7 +26,7 @@ const VALIDITY_DAYS = 825;
 /** What a server listens with: plain HTTP, or HTTPS with these PEM contents. */
 export type ServerTls =
   | { mode: 'off' }
-  | { mode: 'files' | 'auto'; cert: Buffer; key: Buffer; certFile: string; keyFile: string; fingerprint: string; generated: boolean };
+  | { mode: 'files' | 'auto'; cert: Buffer; key: Buffer; certFile: string; keyFile: string; fingerprint: string; generated: boolean; replaced?: string };
 
 /** SHA-256 of the certificate's DER, as colon-separated hex (what browsers and `openssl x509 -fingerprint -sha256` show). */
 export const fingerprintOf = (certPem: string | Buffer): string => new X509Certificate(certPem).fingerprint256;
@@ -103,7 +103,11 @@ export async function ensureSelfSigned(dataDir: string, hosts: readonly string[]
     const cert = readFileSync(certFile);
     const key = readFileSync(keyFile);
     replaced = unusable(cert, key, now);
-    if (!replaced) return { cert, key, certFile, keyFile, generated: false };
+    if (!replaced) {
+      // A key someone made readable to others goes back to 0600 (as ssh and mosquitto insist).
+      if ((statSync(keyFile).mode & 0o077) !== 0) chmodSync(keyFile, 0o600);
+      return { cert, key, certFile, keyFile, generated: false };
+    }
   }
   const made = await selfSignedCertificate(hosts, now);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -147,13 +151,23 @@ export async function serverTls(section: 'api' | 'editor', setting: TlsSetting |
     }
     return { mode, cert, key, certFile: resolve(files.cert), keyFile: resolve(files.key), fingerprint, generated: false };
   }
-  const made = await ensureSelfSigned(dataDir, [host]);
-  return { mode, cert: made.cert, key: made.key, certFile: made.certFile, keyFile: made.keyFile, fingerprint: fingerprintOf(made.cert), generated: made.generated || generatedHere.has(made.certFile) };
+  let made: Awaited<ReturnType<typeof ensureSelfSigned>>;
+  try {
+    made = await ensureSelfSigned(dataDir, [host]);
+  } catch (err) {
+    // A read-only or foreign-owned data dir: the operator's to fix, in one line.
+    throw new ListenError(`${section}.tls: cannot keep the self-signed certificate in ${join(dataDir, TLS_DIR)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return {
+    mode, cert: made.cert, key: made.key, certFile: made.certFile, keyFile: made.keyFile, fingerprint: fingerprintOf(made.cert),
+    generated: made.generated || generatedHere.has(made.certFile), ...(made.replaced ? { replaced: made.replaced } : {}),
+  };
 }
 
 /** The line printed at start for a server on TLS: which certificate, and the fingerprint to pin or compare. */
 export function describeTls(what: string, tls: ServerTls): string | undefined {
   if (tls.mode === 'off') return undefined;
-  const origin = tls.mode === 'files' ? 'certificate' : `self-signed certificate (${tls.generated ? 'generated now' : 'kept from an earlier start'}; set ${what.toLowerCase()}.tls to use your own)`;
+  const made = tls.generated ? `generated now${tls.replaced ? `, replacing the one before: ${tls.replaced}` : ''}` : 'kept from an earlier start';
+  const origin = tls.mode === 'files' ? 'certificate' : `self-signed certificate (${made}; set ${what.toLowerCase()}.tls to use your own)`;
   return `${what} TLS: ${origin} ${tls.certFile}, SHA-256 fingerprint ${tls.fingerprint}`;
 }

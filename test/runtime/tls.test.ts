@@ -3,7 +3,7 @@
  * expires, and accepted by Node's own TLS client for every name it carries when pinned as the CA.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { hostname, tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -42,9 +42,11 @@ describe('tls: auto', () => {
     expect(san).not.toContain('0.0.0.0');
     expect(cert.ca).toBe(false);
 
+    chmodSync(first.keyFile, 0o644); // loosened by hand: the next start puts it back
     const again = await ensureSelfSigned(data, ['10.1.2.3']);
     expect(again.generated).toBe(false);
     expect(again.cert.equals(first.cert)).toBe(true);
+    expect(statSync(first.keyFile).mode & 0o777).toBe(0o600);
 
     // A year past its 825 days it is replaced, with a new key.
     const later = await ensureSelfSigned(data, [], new Date(Date.now() + 900 * 86_400_000));
@@ -69,6 +71,13 @@ describe('tls: auto', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('stops the start with one line when the data dir cannot keep the certificate', async () => {
+    const blocked = join(dir, 'blocked');
+    mkdirSync(blocked);
+    writeFileSync(join(blocked, 'tls'), 'a file where the folder should be');
+    await expect(serverTls('api', 'auto', '0.0.0.0', blocked)).rejects.toThrow(`api.tls: cannot keep the self-signed certificate in ${join(blocked, 'tls')}: EEXIST`);
   });
 
   it('names the field of an own certificate file that cannot be read', async () => {
