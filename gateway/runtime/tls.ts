@@ -3,8 +3,8 @@
  *   - `{ cert, key }`: the operator's own PEM files;
  *   - `auto`: a self-signed certificate the gateway makes on its first start and keeps in `<dataDir>/tls/`
  *     (`cert.pem`, `key.pem` 0600, ECDSA P-256, subjectAltName: this host's name, localhost, 127.0.0.1, ::1 and the
- *     configured host), reused on later starts and replaced when it expires; its SHA-256 fingerprint is printed so a
- *     client can pin it;
+ *     configured host, plus TELLTALE_TLS_NAMES), reused on later starts and replaced when it expires or lacks a name
+ *     of TELLTALE_TLS_NAMES; its SHA-256 fingerprint is printed so a client can pin it;
  *   - `false`: plain HTTP, chosen explicitly (e.g. behind a reverse proxy that terminates TLS);
  *   - absent: `auto` when the server listens on a non-loopback address (0.0.0.0, ::, a LAN address or name), plain
  *     HTTP on loopback (127.0.0.0/8, ::1, localhost), where nothing crosses the network.
@@ -78,12 +78,22 @@ export async function selfSignedCertificate(hosts: readonly string[], now = new 
 /** Certificates this process generated: the second server using one says "generated now" too. */
 const generatedHere = new Set<string>();
 
+/**
+ * Extra names for the self-signed certificate, from TELLTALE_TLS_NAMES (comma- or space-separated host names and
+ * addresses, e.g. the LAN name and address a container is reached by): clients that check names then accept it
+ * with the certificate as their CA, without pinning.
+ */
+export const extraNames = (env: NodeJS.ProcessEnv = process.env): string[] => (env.TELLTALE_TLS_NAMES ?? '').split(/[\s,]+/).filter(Boolean);
+
 /** Why a kept certificate cannot be used any more, or undefined when it can. */
-function unusable(cert: Buffer, key: Buffer, now: Date): string | undefined {
+function unusable(cert: Buffer, key: Buffer, now: Date, required: readonly string[]): string | undefined {
   try {
     const c = new X509Certificate(cert);
     if (new Date(c.validTo).getTime() <= now.getTime() + 86_400_000) return `it expires ${c.validTo}`;
     if (!c.checkPrivateKey(createPrivateKey(key))) return 'its key does not match';
+    // Names asked for in TELLTALE_TLS_NAMES (not this host's name: a new container has a new one).
+    const missing = required.filter((n) => (isIP(n) ? c.checkIP(n) : c.checkHost(n)) === undefined);
+    if (missing.length) return `it lacks ${missing.join(', ')} (TELLTALE_TLS_NAMES)`;
     return undefined;
   } catch (e) {
     return `it cannot be read (${(e as Error).message})`;
@@ -94,7 +104,7 @@ function unusable(cert: Buffer, key: Buffer, now: Date): string | undefined {
  * The self-signed certificate of `<dataDir>/tls/`: read when it is there and still good, else made (and written:
  * key first with mode 0600, each through a temporary file and a rename, so a crash never leaves half a pair).
  */
-export async function ensureSelfSigned(dataDir: string, hosts: readonly string[] = [], now = new Date()): Promise<{ cert: Buffer; key: Buffer; certFile: string; keyFile: string; generated: boolean; replaced?: string }> {
+export async function ensureSelfSigned(dataDir: string, hosts: readonly string[] = [], now = new Date(), required: readonly string[] = []): Promise<{ cert: Buffer; key: Buffer; certFile: string; keyFile: string; generated: boolean; replaced?: string }> {
   const dir = join(dataDir, TLS_DIR);
   const certFile = join(dir, CERT_FILE);
   const keyFile = join(dir, KEY_FILE);
@@ -102,14 +112,14 @@ export async function ensureSelfSigned(dataDir: string, hosts: readonly string[]
   if (existsSync(certFile) && existsSync(keyFile)) {
     const cert = readFileSync(certFile);
     const key = readFileSync(keyFile);
-    replaced = unusable(cert, key, now);
+    replaced = unusable(cert, key, now, required);
     if (!replaced) {
       // A key someone made readable to others goes back to 0600 (as ssh and mosquitto insist).
       if ((statSync(keyFile).mode & 0o077) !== 0) chmodSync(keyFile, 0o600);
       return { cert, key, certFile, keyFile, generated: false };
     }
   }
-  const made = await selfSignedCertificate(hosts, now);
+  const made = await selfSignedCertificate([...hosts, ...required], now);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const write = (file: string, text: string, mode: number) => {
     const tmp = `${file}.${process.pid}.tmp`;
@@ -136,7 +146,7 @@ function readPem(path: string, field: string): Buffer {
  * What a server (`api` or `editor`) listens with. `auto` makes or reuses the certificate of `<dataDir>/tls/`;
  * the operator's files are read now, so a bad path stops the start before anything listens.
  */
-export async function serverTls(section: 'api' | 'editor', setting: TlsSetting | undefined, host: string, dataDir: string): Promise<ServerTls> {
+export async function serverTls(section: 'api' | 'editor', setting: TlsSetting | undefined, host: string, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ServerTls> {
   const mode = tlsMode(setting, host);
   if (mode === 'off') return { mode };
   if (mode === 'files') {
@@ -153,7 +163,7 @@ export async function serverTls(section: 'api' | 'editor', setting: TlsSetting |
   }
   let made: Awaited<ReturnType<typeof ensureSelfSigned>>;
   try {
-    made = await ensureSelfSigned(dataDir, [host]);
+    made = await ensureSelfSigned(dataDir, [host], new Date(), extraNames(env).map((n) => n.toLowerCase().replace(/^\[|\]$/g, '')));
   } catch (err) {
     // A read-only or foreign-owned data dir: the operator's to fix, in one line.
     throw new ListenError(`${section}.tls: cannot keep the self-signed certificate in ${join(dataDir, TLS_DIR)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

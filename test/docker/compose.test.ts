@@ -100,6 +100,8 @@ describe('docker/compose.yaml', () => {
     await expect(composeConfig({ GRAFANA_ADMIN_PASSWORD: '' })).rejects.toThrow(/set GRAFANA_ADMIN_PASSWORD/);
     // The gateway's editor password is never fixed in the file: from the environment, or generated on the first start.
     expect(services.gateway.environment?.TELLTALE_EDITOR_PASSWORD ?? '').toBe('');
+    // Extra certificate names pass through from the environment.
+    expect((await composeConfig({ ...REQUIRED_ENV, TELLTALE_TLS_NAMES: 'gw.plant.local,10.1.1.1' })).services.gateway.environment?.TELLTALE_TLS_NAMES).toBe('gw.plant.local,10.1.1.1');
   });
 
   it('mounts a gateway config that loads and reads from the compose services, serving API and editor over HTTPS', () => {

@@ -73,6 +73,26 @@ describe('tls: auto', () => {
     }
   });
 
+  it('adds the names of TELLTALE_TLS_NAMES, and makes a new certificate only when one of them is missing', async () => {
+    const data = join(dir, 'names');
+    const env = { TELLTALE_TLS_NAMES: 'Gateway.Plant.local, 192.168.7.7' };
+    const first = await serverTls('api', 'auto', '0.0.0.0', data, env);
+    if (first.mode === 'off') throw new Error('expected TLS');
+    const cert = new X509Certificate(first.cert);
+    expect(cert.checkHost('gateway.plant.local')).toBe('gateway.plant.local');
+    expect(cert.checkIP('192.168.7.7')).toBe('192.168.7.7');
+    const same = await serverTls('editor', 'auto', '0.0.0.0', data, { TELLTALE_TLS_NAMES: '192.168.7.7 gateway.plant.local' });
+    expect(same.mode !== 'off' && same.fingerprint).toBe(first.fingerprint);
+    const more = await serverTls('api', 'auto', '0.0.0.0', data, { TELLTALE_TLS_NAMES: 'gateway.plant.local,192.168.7.7,10.0.0.9' });
+    if (more.mode === 'off') throw new Error('expected TLS');
+    expect(more.fingerprint).not.toBe(first.fingerprint);
+    expect(more.replaced).toBe('it lacks 10.0.0.9 (TELLTALE_TLS_NAMES)');
+    expect(new X509Certificate(more.cert).checkHost('gateway.plant.local')).toBe('gateway.plant.local');
+    // Without the variable the kept certificate is used as it is.
+    const plain = await serverTls('api', 'auto', '0.0.0.0', data, {});
+    expect(plain.mode !== 'off' && plain.fingerprint).toBe(more.fingerprint);
+  });
+
   it('stops the start with one line when the data dir cannot keep the certificate', async () => {
     const blocked = join(dir, 'blocked');
     mkdirSync(blocked);
