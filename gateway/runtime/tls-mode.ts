@@ -5,6 +5,12 @@
 import { isIP } from 'node:net';
 import type { TlsSetting } from '../config/schema.ts';
 
+/**
+ * The schema's defaults the health check needs (bin/healthcheck.js reads the YAML and the environment itself: the
+ * schema and its validator cost ~0.5 s of CPU, every 30 s on an edge box). test/runtime/tls.test.ts keeps them equal.
+ */
+export const HEALTHCHECK_DEFAULTS = { apiHost: '127.0.0.1', apiPort: 8080, dataDir: './data' } as const;
+
 export const TLS_DIR = 'tls';
 export const CERT_FILE = 'cert.pem';
 export const KEY_FILE = 'key.pem';

@@ -97,6 +97,11 @@ describe('bin/healthcheck.js against telltale start', () => {
     expect(gw.output()).toContain(`API:          http://0.0.0.0:${apiPort}/healthz`);
     const ok = await healthcheck({ TELLTALE_CONFIG: config });
     expect(ok).toEqual({ code: 0, out: `healthy: http://127.0.0.1:${apiPort}/healthz 200` });
+    // The environment overrides the file as it does for the gateway: another port, where nothing answers, fails.
+    const elsewhere = await freePort();
+    const other = await healthcheck({ TELLTALE_CONFIG: config, TELLTALE_API_PORT: String(elsewhere) });
+    expect(other.code).toBe(1);
+    expect(other.out).toContain(`http://127.0.0.1:${elsewhere}/healthz`);
     await gw.stop(20_000);
     const down = await healthcheck({ TELLTALE_CONFIG: config });
     expect(down.code).toBe(1);

@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureSelfSigned, isLoopback, serverTls, tlsMode } from '../../gateway/runtime/tls.ts';
+import { HEALTHCHECK_DEFAULTS } from '../../gateway/runtime/tls-mode.ts';
+import { ApiSection, GatewaySection } from '../../gateway/config/schema.ts';
 import { httpsGet } from '../support/https.ts';
 
 describe('tls: auto', () => {
@@ -24,6 +26,10 @@ describe('tls: auto', () => {
     expect(tlsMode(false, '0.0.0.0')).toBe('off');
     expect(tlsMode('auto', '127.0.0.1')).toBe('auto');
     expect(tlsMode({ cert: 'c.pem', key: 'k.pem' }, '0.0.0.0')).toBe('files');
+  });
+
+  it('gives the health check the schema\'s own defaults for api.host, api.port and gateway.dataDir', () => {
+    expect(HEALTHCHECK_DEFAULTS).toEqual({ apiHost: ApiSection.properties.host.default, apiPort: ApiSection.properties.port.default, dataDir: GatewaySection.properties.dataDir.default });
   });
 
   it('generates an ECDSA P-256 certificate for this host, localhost and 127.0.0.1 with a 0600 key, then reuses it', async () => {
