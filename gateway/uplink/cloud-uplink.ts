@@ -7,7 +7,8 @@
  *
  * A full disk (or a failing outbox file) never throws out of a timer or an event handler: what the outbox cannot
  * store waits in a bounded memory buffer (HeldMessages: alerts kept, oldest summaries dropped first, every drop
- * counted), PUBACK deletes that fail are kept and retried (the messages stay taken, so nothing is sent twice meanwhile),
+ * counted) and is sent from there while the broker is up (its seq continues the outbox's and is reserved in the file
+ * once it writes again), PUBACK deletes that fail are kept and retried (the messages stay taken, so nothing is sent twice meanwhile),
  * an outbox that cannot even be opened (start on a full disk) is opened again every second, and once the store
  * writes again the buffer moves into it in order. status().storage says which state it is in.
  */
@@ -20,7 +21,7 @@ import { ReconnectBackoff } from './reconnect-backoff.ts';
 import { loadTls, type UplinkConfig } from './config.ts';
 import { redactUrl } from '../config/redact.ts';
 import { SCHEMA_VERSION, SqliteOutbox, type MessageClass, type OutboxMessage, type OutboxStats, type OutboxStore } from './outbox.ts';
-import { HeldMessages, type HeldStats } from './held-messages.ts';
+import { HeldMessages, type HeldMessage, type HeldStats } from './held-messages.ts';
 import { StorageHealth, type StorageStatus } from '../outputs/sqlite-store.ts';
 import { guarded } from '../outputs/guard.ts';
 import { SummaryAggregator, type UplinkAlert, type UplinkInput } from './summaries.ts';
@@ -90,6 +91,8 @@ export class CloudUplink {
   private readonly unacked: number[] = [];
   private readonly storage: StorageHealth;
   private storeTimer: NodeJS.Timeout | undefined;
+  /** Next seq given to a message sent from memory (disk full); reserved in the outbox file once it writes again. */
+  private memSeq: number | undefined;
   private readonly meter: BandwidthMeter;
   private readonly aggregator: SummaryAggregator;
   private readonly onError: (err: Error) => void;
@@ -192,7 +195,7 @@ export class CloudUplink {
     if (msg === 'refused') throw new Error(`uplink: alert ${a.id} of ${a.asset} refused: the outbox cannot store (${this.storage.state}: ${this.storage.status().lastError ?? ''}) and its memory buffer holds ${this.held.size} alerts`);
     if (msg === 'dropped') throw new Error(`uplink: the outbox refused alert ${a.id} of ${a.asset}; an OutboxStore must never drop alerts`);
     this.aggregator.add({ asset: a.asset, ts: a.ts, alert: a });
-    if (msg !== 'held') this.pump();
+    this.pump();
     return msg === 'held' ? undefined : msg;
   }
 
@@ -203,8 +206,9 @@ export class CloudUplink {
   forwardSample(asset: string, ts: number, values: Record<string, unknown>): boolean {
     if (this.stopped) throw new Error(`uplink: stopped; sample of ${asset} not stored`);
     const msg = this.put('sample', this.topics.samples, { sample: { asset, ts, values } }, asset);
-    if (typeof msg === 'object') this.pump();
-    return msg !== 'dropped' && msg !== 'refused';
+    if (msg === 'dropped' || msg === 'refused') return false;
+    this.pump();
+    return true;
   }
 
   /** Feeds what the pipeline produced; an alert in it is forwarded at once, the rest goes into summaries. */
@@ -274,6 +278,8 @@ export class CloudUplink {
     clearTimeout(this.storeTimer);
     if (this.ackTimer) clearImmediate(this.ackTimer);
     this.unacked.push(...this.acked.splice(0));
+    // Sent from memory but not acknowledged: stored with their envelope (a duplicate if the PUBACK was on its way).
+    this.held.resetSending();
     // A last try to store what waits in memory and to delete what was acknowledged; what fails is said.
     this.retryStore(true);
     const c = this.client;
@@ -342,9 +348,34 @@ export class CloudUplink {
       return;
     }
     for (const msg of msgs) this.publish(c, msg);
+    if (msgs.length < free && this.held.size > 0) this.pumpMemory(c, free - msgs.length);
   }
 
-  private publish(c: MqttClient, msg: OutboxMessage): void {
+  /**
+   * Disk full, broker up: sends what waits in memory. Each message gets its envelope here, with a seq that continues
+   * the outbox's (reserved in the file once it writes again, so never reused); acknowledged, it leaves memory.
+   */
+  private pumpMemory(c: MqttClient, limit: number): void {
+    const store = this.outbox;
+    if (!store?.putStored || !store.reserveSeq) return;
+    try {
+      for (const h of this.held.unsent(limit)) {
+        if (!h.msg) {
+          this.memSeq ??= store.stats().nextSeq;
+          const seq = this.memSeq++;
+          const id = randomUUID();
+          const envelope = { schemaVersion: SCHEMA_VERSION, id, seq, site: this.site, gateway: this.gateway, type: h.cls, createdAt: this.now() };
+          h.msg = { seq, id, cls: h.cls, topic: h.topic, payload: JSON.stringify({ ...envelope, ...h.body }) };
+        }
+        h.sending = true;
+        this.publish(c, h.msg, h);
+      }
+    } catch (err) {
+      this.fail(new Error(`uplink: sending from memory: ${(err as Error).message}`, { cause: err }));
+    }
+  }
+
+  private publish(c: MqttClient, msg: OutboxMessage, held?: HeldMessage): void {
     this.inFlight += 1;
     this.m.published += 1;
     let topic: string = msg.topic;
@@ -359,15 +390,18 @@ export class CloudUplink {
       this.inFlight -= 1;
       if (this.stopped) return;
       if (err) {
-        this.outbox?.release(msg.seq);
+        if (held) held.sending = false;
+        else this.outbox?.release(msg.seq);
         this.fail(new Error(`uplink: ${msg.cls} seq ${msg.seq} not acknowledged: ${err.message}`, { cause: err }));
         clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => this.pump(), RETRY_FAILED_MS);
         this.retryTimer.unref();
         return;
       }
-      this.acked.push(msg.seq);
       this.m.acknowledged += 1;
+      // Sent from memory: nothing to delete on disk; the next turn pumps.
+      if (held) this.held.remove(held);
+      else this.acked.push(msg.seq);
       this.ackTimer ??= setImmediate(this.guard('PUBACK deletes', () => this.flushAcks()));
     }));
   }
@@ -411,6 +445,7 @@ export class CloudUplink {
   private put(cls: MessageClass, topic: string, body: Record<string, unknown>, asset: string | undefined): OutboxMessage | 'held' | 'dropped' | 'refused' {
     if (this.outbox && this.held.size === 0) {
       try {
+        this.reserveMemSeq(this.outbox);
         return this.outbox.put(cls, topic, body, asset) ?? 'dropped';
       } catch (err) {
         this.storage.failed(err, `messages wait in memory (at most ${this.held.cap}) and the outbox is tried every ${STORE_RETRY_MS} ms`);
@@ -439,10 +474,13 @@ export class CloudUplink {
         this.outbox.ackMany(this.unacked);
         this.unacked.length = 0;
       }
+      this.reserveMemSeq(this.outbox);
       let moved = 0;
-      for (let m = this.held.peek(); m; m = this.held.peek()) {
-        this.outbox.put(m.cls, m.topic, m.body, m.asset);
-        this.held.shift();
+      // Messages being sent from memory stay there until their PUBACK (or its failure).
+      for (let m = this.held.firstUnsent(); m; m = this.held.firstUnsent()) {
+        if (m.msg && this.outbox.putStored) this.outbox.putStored(m.msg, m.asset);
+        else this.outbox.put(m.cls, m.topic, m.body, m.asset);
+        this.held.remove(m);
         moved += 1;
       }
       this.storage.recovered(`${moved} messages moved from memory into the outbox`);
@@ -453,6 +491,13 @@ export class CloudUplink {
       if (final && this.unacked.length > 0) this.fail(new Error(`uplink: stopped with ${this.unacked.length} acknowledged messages not deleted; they are sent again after the restart`));
       return false;
     }
+  }
+
+  /** Seqs given out from memory are never reused: the file's counter moves past them before the next put. */
+  private reserveMemSeq(store: OutboxStore): void {
+    if (this.memSeq === undefined) return;
+    store.reserveSeq?.(this.memSeq);
+    this.memSeq = undefined;
   }
 
   private queued(): number {

@@ -5,9 +5,18 @@
  * told, so nothing it believes accepted is lost) and a new summary or sample is dropped. Every drop and refusal is
  * counted. Used only while the outbox fails: the normal path never touches it.
  */
-import type { MessageClass } from './outbox.ts';
+import type { MessageClass, OutboxMessage } from './outbox.ts';
 
-export interface HeldMessage { cls: MessageClass; topic: string; body: Record<string, unknown>; asset?: string }
+export interface HeldMessage {
+  cls: MessageClass;
+  topic: string;
+  body: Record<string, unknown>;
+  asset?: string;
+  /** The envelope it was given when first sent from memory (kept if it is stored later). */
+  msg?: OutboxMessage;
+  /** Published from memory, PUBACK pending. */
+  sending?: boolean;
+}
 
 export interface HeldStats {
   /** Messages waiting in memory. */
@@ -62,6 +71,35 @@ export class HeldMessages {
     const m = this.#items.shift();
     if (m?.cls === 'alert') this.#alerts -= 1;
     return m;
+  }
+
+  /** The oldest message not being sent from memory. */
+  firstUnsent(): HeldMessage | undefined {
+    return this.#items.find((m) => !m.sending);
+  }
+
+  /** Up to `limit` messages not being sent, oldest first. */
+  unsent(limit: number): HeldMessage[] {
+    const out: HeldMessage[] = [];
+    for (const m of this.#items) {
+      if (out.length === limit) break;
+      if (!m.sending) out.push(m);
+    }
+    return out;
+  }
+
+  /** Removes this message (stored, or acknowledged by the broker); false if it is no longer held. */
+  remove(m: HeldMessage): boolean {
+    const i = this.#items.indexOf(m);
+    if (i < 0) return false;
+    this.#items.splice(i, 1);
+    if (m.cls === 'alert') this.#alerts -= 1;
+    return true;
+  }
+
+  /** Forgets that messages are being sent (the connection is closing for good): they will be stored with their envelope. */
+  resetSending(): void {
+    for (const m of this.#items) m.sending = false;
   }
 
   stats(): HeldStats {

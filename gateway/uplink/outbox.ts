@@ -44,6 +44,13 @@ export interface OutboxStore {
   ackMany(seqs: readonly number[]): void;
   /** Returns a taken message to the queue (publish failed); it will be taken again, in its place. */
   release(seq: number): void;
+  /**
+   * Optional (disk full): stores a message whose envelope was already given out — sent from memory while the store
+   * could not write, not acknowledged — keeping its seq and id, and moves the seq counter past it.
+   */
+  putStored?(msg: OutboxMessage, asset?: string): void;
+  /** Optional (disk full): moves the seq counter to at least `next` (seqs given out from memory are never reused). */
+  reserveSeq?(next: number): void;
   /** Messages stored (in flight included). */
   size(): number;
   stats(): OutboxStats;
@@ -162,6 +169,25 @@ export class SqliteOutbox implements OutboxStore {
       throw err;
     }
     for (const seq of seqs) this.inFlight.delete(seq);
+  }
+
+  putStored(msg: OutboxMessage, asset?: string): void {
+    try {
+      inTransaction(this.db, () => {
+        this.st.insert.run(msg.seq, msg.id, msg.cls, PRIORITY[msg.cls], msg.topic, msg.payload, asset ?? null);
+        const next = Number((this.st.getSeq.get() as { value: number }).value);
+        if (msg.seq >= next) this.st.setSeq.run(msg.seq + 1);
+      });
+    } catch (err) {
+      this.recount();
+      throw err;
+    }
+    this.counts[msg.cls] += 1;
+  }
+
+  reserveSeq(next: number): void {
+    const cur = Number((this.st.getSeq.get() as { value: number }).value);
+    if (next > cur) this.st.setSeq.run(next);
   }
 
   release(seq: number): void {

@@ -142,6 +142,37 @@ describe.skipIf(!disk)('CloudUplink on a full disk', () => {
     await rx.client.endAsync();
   });
 
+  it('broker up while full: alerts go out from memory with seqs continuing the outbox\'s, never reused after space returns', async () => {
+    const seqs = new Map<string, number>();
+    const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'rx-full-mem' });
+    client.on('message', (topic, payload) => {
+      const b = JSON.parse(payload.toString()) as { seq: number; alert?: { id: string } };
+      if (topic.endsWith('/alerts')) seqs.set(b.alert!.id, b.seq);
+    });
+    await client.subscribeAsync('telltale/site-f/mem/alerts', { qos: 1 });
+    const u = uplink('mem', { summaryPeriodMs: 3_600_000 });
+    u.start();
+    await waitFor(() => u.status().connected, 10_000, 'connected');
+    for (let i = 0; i < 10; i++) alert(u, `m-${i}`);
+    await u.drain(10_000);
+    truncateWal(join(d.path, 'mem', 'outbox.sqlite'));
+    d.fill();
+    for (let i = 10; i < 60; i++) alert(u, `m-${i}`);
+    // Sent while the disk is still full.
+    await waitFor(() => seqs.size === 60, 10_000, 'the 50 alerts of the full period at the broker');
+    await waitFor(() => u.status().queued === 0, 5000, 'memory emptied by the PUBACKs');
+    expect(u.status().storage!.state).toBe('disk-full');
+    d.free();
+    for (let i = 60; i < 70; i++) { alert(u, `m-${i}`); await new Promise((r) => setTimeout(r, 150)); }
+    await u.drain(10_000);
+    await waitFor(() => seqs.size === 70, 10_000, 'all 70 alerts');
+    expect(u.status().storage!.state).toBe('ok');
+    const ordered = Array.from({ length: 70 }, (_, i) => seqs.get(`m-${i}`)!);
+    expect(new Set(ordered).size).toBe(70); // no seq given twice
+    expect([...ordered].sort((a, b) => a - b)).toEqual(ordered); // and in order
+    await client.endAsync();
+  });
+
   it('Sparkplug B on a full disk: the session opens without its state file, connects, and sends once space returns', async () => {
     const got: string[] = [];
     const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'rx-full-sp' });
