@@ -86,6 +86,7 @@ export async function runGateway(opts: RunOptions): Promise<Gateway> {
     `Telltale gateway "${opts.config.gateway.id}" running (started in ${Math.round(performance.now() - t0)} ms)`,
     `  API:          ${gw.apiUrl}healthz`,
     ...(gw.editorUrl ? [`  Flow editor:  ${gw.editorUrl}`, `  ${gw.editorLogin ?? 'Editor login: set by the caller'}`, `  Flow file:    ${gw.flowFile}`] : ['  Flow editor:  not served (editor.enabled: false; the flows run)', `  Flow file:    ${gw.flowFile}`]),
+    ...gw.tlsLines.map((l) => `  ${l}`),
     `  Data dir:     ${gw.dataDir}`,
     ...gw.describeOutputs().map((l) => `  ${redactText(l)}`),
     ...(opts.banner?.(gw) ?? []).map((l) => redactText(l)),
