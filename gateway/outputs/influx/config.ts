@@ -45,8 +45,9 @@ export function parseInfluxUrl(url: string, database?: string, env: NodeJS.Proce
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`influx url: expected http or https, got "${u.protocol}" in "${url}"`);
   const protocol = u.protocol === 'https:' ? 'https' : 'http';
   const fromPath = decodeURIComponent(u.pathname.replace(/^\/+|\/+$/g, ''));
-  const username = env.TELLTALE_INFLUX_USERNAME ?? (u.username ? decodeURIComponent(u.username) : undefined);
-  const password = env.TELLTALE_INFLUX_PASSWORD ?? (u.password ? decodeURIComponent(u.password) : undefined);
+  // A variable set to '' counts as unset (compose passes ${VAR:-}), as everywhere in the configuration.
+  const username = (env.TELLTALE_INFLUX_USERNAME || undefined) ?? (u.username ? decodeURIComponent(u.username) : undefined);
+  const password = (env.TELLTALE_INFLUX_PASSWORD || undefined) ?? (u.password ? decodeURIComponent(u.password) : undefined);
   return {
     host: u.hostname,
     port: u.port ? Number(u.port) : protocol === 'https' ? 443 : 8086,

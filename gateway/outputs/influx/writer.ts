@@ -112,8 +112,8 @@ export class TsdbWriter implements Output<TsdbRecord> {
   constructor(opts: TsdbWriterOptions) {
     this.cfg = opts.config;
     const ep = parseInfluxUrl(opts.config.url, opts.config.database);
-    const username = process.env.TELLTALE_INFLUX_USERNAME ?? opts.config.username ?? ep.username;
-    const password = process.env.TELLTALE_INFLUX_PASSWORD ?? opts.config.password ?? ep.password;
+    const username = (process.env.TELLTALE_INFLUX_USERNAME || undefined) ?? opts.config.username ?? ep.username;
+    const password = (process.env.TELLTALE_INFLUX_PASSWORD || undefined) ?? opts.config.password ?? ep.password;
     this.database = ep.database;
     this.influx = new InfluxDB({
       host: ep.host,
