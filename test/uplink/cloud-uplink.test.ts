@@ -112,14 +112,27 @@ describe('CloudUplink', () => {
     await waitFor(() => u.status().connected, 10_000, 'connect');
     await broker.stop();
     await waitFor(() => !u.status().connected, 10_000, 'the uplink to notice');
+    // The bound, step by step (the outbox's contract, not its arithmetic): a summary never takes the box past
+    // maxMessages (it is merged into older ones instead), an alert is always stored, even past the bound.
+    const MAX = 20;
+    let queued = u.status().queued;
     for (let i = 0; i < 60; i++) {
       u.observe({ asset: `pump-${i % 2}`, ts: Date.now(), features: { rms: 1 } });
       u.flushSummaries();
-      if (i % 4 === 0) u.alert({ kind: 'open', id: `full-${i}`, asset: 'pump-0', ts: Date.now() });
+      const afterSummary = u.status().queued;
+      expect(afterSummary, `summary ${i}`).toBeLessThanOrEqual(Math.max(queued, MAX));
+      queued = afterSummary;
+      if (i % 4 === 0) {
+        u.alert({ kind: 'open', id: `full-${i}`, asset: 'pump-0', ts: Date.now() });
+        expect(u.status().queued, `alert ${i}`).toBe(queued + 1);
+        queued += 1;
+      }
     }
     const st = u.status();
     expect(st.outbox.alerts).toBe(15);
-    expect(st.queued).toBeLessThanOrEqual(21 + 15);
+    // Past the bound only by alerts: what is not an alert stays within MAX.
+    expect(st.queued - st.outbox.alerts).toBeLessThanOrEqual(MAX);
+    expect(st.outbox.summaries).toBeGreaterThanOrEqual(2);
     expect(st.outbox.merged).toBeGreaterThan(0);
     await broker.restart();
     await u.drain();
