@@ -29,6 +29,8 @@ export interface ApiDeps {
   models?: ModelLifecycle;
   /** Latest per-asset state and alerts, fed by the hosts. */
   latest?: LatestState;
+  /** Log lines stdout/stderr could not write (a log file on a full disk), for /metrics. */
+  logWriteErrors?: () => number;
   tsdb?: { metrics(): TsdbMetrics };
   uplink?: { status(): UplinkStatus };
   /** Metrics registry; a new one over registry/tsdb/uplink by default (exposed as app.metrics). */
@@ -57,7 +59,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const app = (deps.https ? Fastify({ ...options, https: deps.https }) : Fastify(options)) as unknown as FastifyInstance;
   // Requests Node's HTTP layer refuses before Fastify sees them still get a coded JSON error.
   app.server.on('checkExpectation', expectationFailed);
-  const metrics = deps.metrics ?? new GatewayMetrics({ registry: deps.registry, tsdb: deps.tsdb, uplink: deps.uplink, latest: deps.latest });
+  const metrics = deps.metrics ?? new GatewayMetrics({ registry: deps.registry, tsdb: deps.tsdb, uplink: deps.uplink, latest: deps.latest, logWriteErrors: deps.logWriteErrors });
   app.decorate('metrics', metrics);
   if (deps.models) {
     // Chained: the gateway's health sampler listens too.

@@ -17,6 +17,8 @@ export interface MetricSources {
   uplink?: { status(): UplinkStatus };
   /** Open alerts the latest-state cache evicted at its cap. */
   latest?: { evictedOpenAlerts: number };
+  /** Log lines stdout/stderr could not write since start (a log file on a full disk). */
+  logWriteErrors?: () => number;
   now?: () => number;
 }
 
@@ -125,6 +127,18 @@ export class GatewayMetrics {
       });
     }
     if (src.uplink || src.tsdb) this.#storageMetrics(src);
+    if (src.logWriteErrors) {
+      const read = src.logWriteErrors;
+      let seen = 0;
+      new client.Counter({
+        name: 'telltale_log_write_errors_total', help: 'Log lines stdout/stderr could not write (a log file on a full disk); the gateway keeps running', registers: [r],
+        collect() {
+          const n = read();
+          this.inc(n > seen ? n - seen : 0);
+          seen = Math.max(seen, n);
+        },
+      });
+    }
     if (src.latest) {
       const latest = src.latest;
       const evicted = mirrored(new client.Counter({ name: 'telltale_latest_open_alerts_evicted_total', help: 'Open alerts the API\'s latest-state cache forgot at its cap (oldest first)', registers: [r] }));

@@ -206,6 +206,7 @@ export class Gateway {
     const https = apiTls.mode === 'off' ? undefined : { cert: apiTls.cert, key: apiTls.key };
     this.#api = buildApp({
       registry: this.registry, startedAt: this.startedAt, isStopping: () => this.stopping, models: this.#models?.lifecycle, latest: this.latest,
+      logWriteErrors: () => lostLogWrites.count,
       ...(this.#outputs?.tsdb ? { tsdb: this.#outputs.tsdb } : {}),
       ...(this.#outputs?.uplink ? { uplink: this.#outputs.uplink } : {}),
       ...(https ? { https } : {}),

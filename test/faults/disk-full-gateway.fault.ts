@@ -443,6 +443,8 @@ describe.skipIf(!probe)('the real gateway on a full disk', () => {
       const r = await influx.query(`SELECT max(log_write_errors) FROM "raw"."health" WHERE "gateway" = 'gw-df6'`, 'diskfull');
       return Number(r.results[0]?.series?.[0]?.values?.[0]?.[1] ?? 0);
     }, 20_000, 'log_write_errors > 0 in the health points');
+    // And in /metrics, the same count.
+    expect((await metrics(p)).get('telltale_log_write_errors_total')).toBeGreaterThanOrEqual(lost);
     console.log(`disk-full 6 (log file on the full disk): stayed up (pid ${pid}); ${max + 1} alerts a-0..a-${max} delivered; ${lost} log lines lost while full; log ${sizeFull} bytes at the fill, ${statSync(log).size} after`);
   });
 });
