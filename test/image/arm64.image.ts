@@ -36,8 +36,13 @@ describe('arm64 under qemu', () => {
   let userland = '';
   let sim: Simulator | undefined;
   let gw: Spawned | undefined;
-  /** argv that runs an arm64 command in a private mount namespace with the aarch64 cpuinfo. */
-  const arm64 = (cmd: string): [string, string[]] => ['unshare', ['-m', 'sh', '-c', `mount --bind ${userland}/cpuinfo /proc/cpuinfo && exec env QEMU_LD_PREFIX=${userland}/rootfs ${cmd}`]];
+  /**
+   * argv that runs the arm64 Node with `args` in a private mount namespace with the aarch64 cpuinfo, through
+   * qemu-aarch64-static named explicitly (no reliance on a binfmt_misc registration, which a sandbox may not allow).
+   * Without binfmt an arm64 process cannot execve another arm64 binary, so TELLTALE_NODE_FLAGS='' keeps
+   * bin/telltale.js from re-executing itself (the Node flags are a memory setting, not what is checked here).
+   */
+  const arm64 = (args: string): [string, string[]] => ['unshare', ['-m', 'sh', '-c', `mount --bind ${userland}/cpuinfo /proc/cpuinfo && exec env TELLTALE_NODE_FLAGS= /usr/bin/qemu-aarch64-static -L ${userland}/rootfs ${userland}/node/bin/node ${args}`]];
 
   beforeAll(async () => {
     const r = await run('bash', ['scripts/image/arm64-userland.sh']);
@@ -53,7 +58,7 @@ describe('arm64 under qemu', () => {
   it('scores the shipped model on arm64 Node and onnxruntime as on x64 (float and int8)', async () => {
     const script = join(dir, 'score.mjs');
     writeFileSync(script, SCRIPT);
-    const [cmd, args] = arm64(`${userland}/node/bin/node ${script}`);
+    const [cmd, args] = arm64(script);
     const r = await run(cmd, args);
     expect(r.code, r.stderr).toBe(0);
     const got = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { arch: string; node: string; float: number[]; int8: number[] };
@@ -77,7 +82,7 @@ describe('arm64 under qemu', () => {
     const apiPort = await freePort();
     const cfg = join(dir, 'gateway.yaml');
     writeFileSync(cfg, stringify({ gateway: { id: 'arm64' }, api: { port: apiPort }, editor: { enabled: false, port: 0 }, devices: sim.devices({ pollIntervalMs: 200 }) }));
-    const [cmd, args] = arm64(`${userland}/node/bin/node bin/telltale.js start --config ${cfg} --data-dir ${join(dir, 'data')}`);
+    const [cmd, args] = arm64(`bin/telltale.js start --config ${cfg} --data-dir ${join(dir, 'data')}`);
     gw = spawnPeer(cmd, args, { cwd: repo, env: { ...process.env, TELLTALE_API_TOKENS: 'arm64-check-token' } });
     const p = gw;
     const health = await waitFor(async () => {
