@@ -14,6 +14,8 @@ export interface AssetSnapshot {
   threshold?: number;
   state: AssetState;
   modelId?: string;
+  /** While the asset learns its baseline on the device: how far ("120/240" windows or "35 %" of a span) and the fraction done. */
+  learning?: { progress: string; fraction: number };
 }
 
 export interface AlertEntry {
@@ -48,6 +50,7 @@ export class LatestState {
   #open = 0;
   #closed = 0;
   #evictedOpen = 0;
+  readonly #alertListeners = new Set<(a: AlertUpdate) => void>();
 
   /**
    * keepClosed: closed alerts remembered as "recent" (oldest forgotten first); maxOpen: open alerts remembered
@@ -82,7 +85,20 @@ export class LatestState {
     return [...this.#assets.values()];
   }
 
+  /** Calls fn with every alert change as it is recorded (a host's terminal, a test); returns the unsubscribe. A listener that throws is not the recorder's problem: it is ignored. */
+  onAlert(fn: (a: AlertUpdate) => void): () => void {
+    this.#alertListeners.add(fn);
+    return () => this.#alertListeners.delete(fn);
+  }
+
   alert(a: AlertUpdate): void {
+    for (const fn of this.#alertListeners) {
+      try {
+        fn(a);
+      } catch {
+        /* a listener's failure must not stop the recording */
+      }
+    }
     const prev = this.#alerts.get(a.id);
     const entry: AlertEntry = {
       id: a.id, asset: a.asset, ts: prev?.ts ?? a.ts, updatedTs: a.ts, open: a.kind !== 'close',

@@ -49,6 +49,8 @@ export interface RunOptions extends GatewayOptions {
   afterStop?: () => Promise<void>;
   /** Lines printed once everything runs. */
   banner?: (gw: Gateway) => string[];
+  /** false: the banner's own output lines replace the gateway.yaml tsdb/uplink lines (the demo's servers are its own). */
+  describeOutputs?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function runGateway(opts: RunOptions): Promise<Gateway> {
     ...(gw.editorUrl ? [`  Flow editor:  ${gw.editorUrl}`, `  ${gw.editorLogin ?? 'Editor login: set by the caller'}`, `  Flow file:    ${gw.flowFile}`] : ['  Flow editor:  not served (editor.enabled: false; the flows run)', `  Flow file:    ${gw.flowFile}`]),
     ...gw.tlsLines.map((l) => `  ${l}`),
     `  Data dir:     ${gw.dataDir}`,
-    ...gw.describeOutputs().map((l) => `  ${redactText(l)}`),
+    ...(opts.describeOutputs === false ? [] : gw.describeOutputs().map((l) => `  ${redactText(l)}`)),
     ...(opts.banner?.(gw) ?? []).map((l) => redactText(l)),
     'Press Ctrl+C to stop.',
   ];

@@ -190,6 +190,8 @@ export default function (RED: NodeAPI): void {
       fillRow(w, l.inputNames, st.learnRow);
       const state = l.add(st.learnRow, w.ts);
       if (state === 'extended') node.warn(`${where}: ${l.extended}`);
+      // The API (and the demo's terminal) show how far learning is.
+      if (latest) latest.update({ asset: w.asset, ts: w.ts, features: w.features, state: 'learning', learning: { progress: l.progress, fraction: l.fraction } });
       if (state !== 'ready') {
         show({ fill: 'blue', shape: 'ring', text: `learning ${l.progress}` });
         return;
@@ -305,7 +307,7 @@ export default function (RED: NodeAPI): void {
 
 /** What the API shows: the asset's latest window and score, and the alert's lifecycle (one entry per alert id). */
 function record(latest: LatestState, w: WindowPayload, score: number, threshold: number, anomalous: boolean, modelId: string | undefined, alert: AlertEvent | undefined): void {
-  latest.update({ asset: w.asset, ts: w.ts, features: w.features, score, threshold, state: anomalous ? 'alert' : 'normal', ...(modelId === undefined ? {} : { modelId }) });
+  latest.update({ asset: w.asset, ts: w.ts, features: w.features, score, threshold, state: anomalous ? 'alert' : 'normal', learning: undefined, ...(modelId === undefined ? {} : { modelId }) });
   if (!alert) return;
   const top = alert.topTags.map((t) => t.tag).join(', ');
   latest.alert({

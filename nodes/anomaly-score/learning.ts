@@ -104,6 +104,11 @@ export class AssetLearning {
     return this.windows ? `${this.learner.rows}/${this.windows}` : `${Math.floor(this.learner.progress * 100)} %`;
   }
 
+  /** 0…1: how much of the windows or span is collected. */
+  get fraction(): number {
+    return this.windows ? Math.min(1, this.learner.rows / this.windows) : this.learner.progress;
+  }
+
   /** Adds one window: 'ready' once the span is complete and fit() may run, 'extended' when it had to be made longer. */
   add(row: ArrayLike<number>, ts: number): 'collecting' | 'ready' | 'extended' {
     if (this.learner.add(row, ts) !== 'ready') return 'collecting';

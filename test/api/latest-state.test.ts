@@ -59,4 +59,17 @@ describe('LatestState evictions in /metrics', () => {
     expect(text).toMatch(/^telltale_latest_open_alerts_evicted_total 15$/m);
     expect(text).toMatch(/^telltale_latest_open_alerts_cap_reached 1$/m);
   });
+
+  it('tells alert listeners every change as it is recorded; a throwing listener changes nothing', () => {
+    const l = new LatestState();
+    const seen: string[] = [];
+    l.onAlert(() => { throw new Error('listener bug'); });
+    const off = l.onAlert((a) => seen.push(`${a.id}/${a.kind}`));
+    l.alert({ id: 'a1', asset: 'p', ts: 1, kind: 'open', score: 3 });
+    l.alert({ id: 'a1', asset: 'p', ts: 2, kind: 'close' });
+    off();
+    l.alert({ id: 'a2', asset: 'p', ts: 3, kind: 'open' });
+    expect(seen).toEqual(['a1/open', 'a1/close']);
+    expect(l.alerts().map((a) => `${a.id}:${a.open}`)).toEqual(['a2:true', 'a1:false']);
+  });
 });

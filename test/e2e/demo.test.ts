@@ -49,6 +49,8 @@ describe('telltale demo', () => {
     expect(demo.output()).toContain(`Flow editor:  ${editor}/`);
     expect(demo.output()).toMatch(/Editor login: admin \/ \S{16} +\(generated now and shown once/);
     expect(demo.output()).toContain(`API:          ${api}/healthz`);
+    // The token the caller set is used (and not printed), not a generated one.
+    expect(demo.output()).toContain('API token:    from TELLTALE_API_TOKENS / TELLTALE_API_TOKENS_FILE');
   });
 
   it('serves the Node-RED editor with the seeded flow of our nodes', async () => {

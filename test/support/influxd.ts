@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
+import { influxdConfig } from '../../gateway/cli/commands/demo-peers.ts';
 import { spawnPeer, waitFor, type Spawned } from './process.ts';
 
 export const INFLUXD_BIN = '/usr/bin/influxd';
@@ -31,37 +32,8 @@ export interface InfluxQueryResult {
   results: { statement_id: number; series?: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[]; error?: string }[];
 }
 
-function configText(dir: string, httpPort: number, rpcPort: number, auth: boolean): string {
-  return `reporting-disabled = true
-bind-address = "127.0.0.1:${rpcPort}"
-[meta]
-  dir = "${join(dir, 'meta')}"
-  logging-enabled = false
-[data]
-  dir = "${join(dir, 'data')}"
-  wal-dir = "${join(dir, 'wal')}"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${httpPort}"
-  log-enabled = false
-  auth-enabled = ${auth}
-[continuous_queries]
-  enabled = true
-  log-enabled = false
-  run-interval = "1s"
-[[udp]]
-  enabled = false
-[[graphite]]
-  enabled = false
-[[opentsdb]]
-  enabled = false
-[[collectd]]
-  enabled = false
-`;
-}
+/** The same config as the demo's private influxd, with continuous queries every second (tests wait on them). */
+const configText = (dir: string, httpPort: number, rpcPort: number, auth: boolean): string => influxdConfig(dir, httpPort, rpcPort, { auth, cqRunInterval: '1s' });
 
 async function ping(url: string): Promise<boolean> {
   try {
