@@ -27,7 +27,11 @@ describe('telltale demo', () => {
     demo = spawnPeer(join(repo, 'node_modules/.bin/node'), [
       'bin/telltale.js', 'demo', '--api-port', String(apiPort), '--editor-port', String(editorPort), '--data-dir', dataDir,
       '--sim-modbus-port', String(modbusPort), '--sim-opcua-port', String(opcuaPort),
-    ], { cwd: repo, env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', TELLTALE_API_TOKENS: TOKEN } });
+    ], {
+      cwd: repo,
+      // As on a machine without Debian's influxdb and mosquitto packages (demo-first-run.test.ts runs them).
+      env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', TELLTALE_API_TOKENS: TOKEN, TELLTALE_DEMO_INFLUXD: '/nonexistent/influxd', TELLTALE_DEMO_MOSQUITTO: '/nonexistent/mosquitto', TELLTALE_INFLUX_URL: '', TELLTALE_MQTT_URL: '' },
+    });
   });
   afterAll(async () => {
     await demo?.stop();
@@ -51,6 +55,17 @@ describe('telltale demo', () => {
     expect(demo.output()).toContain(`API:          ${api}/healthz`);
     // The token the caller set is used (and not printed), not a generated one.
     expect(demo.output()).toContain('API token:    from TELLTALE_API_TOKENS / TELLTALE_API_TOKENS_FILE');
+  });
+
+  it('without influxd and mosquitto says in one line how to get them, and prints no error for the URLs it left empty', async () => {
+    await waitFor(() => demo.output().includes('First good sample'), 30_000, () => `the first sample (output:\n${demo.output()})`);
+    // Give influx-write and mqtt-cloud the time to start and (wrongly) complain about their empty URLs.
+    await new Promise((r) => setTimeout(r, 2000));
+    const out = demo.output();
+    expect(out).toContain('Servers:      /nonexistent/influxd and /nonexistent/mosquitto not installed: `sudo apt-get install influxdb mosquitto` and start again to store and send (running without)');
+    expect(out).toContain('InfluxDB:     none: samples, features and scores are not stored');
+    expect(out).toContain('Cloud uplink: none: alerts and summaries are not sent');
+    expect(out).not.toMatch(/error|NOT CONNECTED/i);
   });
 
   it('serves the Node-RED editor with the seeded flow of our nodes', async () => {

@@ -11,6 +11,7 @@ import { createServer, connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
+/** Debian's paths; TELLTALE_DEMO_INFLUXD / TELLTALE_DEMO_MOSQUITTO name others (a tarball install, a test's "not installed"). */
 export const INFLUXD_BIN = '/usr/bin/influxd';
 export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 export const INSTALL_HINT = 'sudo apt-get install influxdb mosquitto';
@@ -188,7 +189,7 @@ export function startInfluxd(dataDir: string): Promise<PeerStart> {
   const dir = join(dataDir, 'peers', 'influxdb');
   const conf = join(dir, 'influxdb.conf');
   return launch({
-    name: 'InfluxDB', bin: INFLUXD_BIN, dir, conf, args: ['-config', conf],
+    name: 'InfluxDB', bin: process.env.TELLTALE_DEMO_INFLUXD || INFLUXD_BIN, dir, conf, args: ['-config', conf],
     env: { ...process.env, INFLUXDB_REPORTING_DISABLED: 'true' },
     url: (port) => `http://127.0.0.1:${port}`,
     ready: (port) => influxPing(`http://127.0.0.1:${port}`),
@@ -201,7 +202,7 @@ export function startMosquitto(dataDir: string): Promise<PeerStart> {
   const dir = join(dataDir, 'peers', 'mosquitto');
   const conf = join(dir, 'mosquitto.conf');
   return launch({
-    name: 'MQTT broker', bin: MOSQUITTO_BIN, dir, conf, args: ['-c', conf],
+    name: 'MQTT broker', bin: process.env.TELLTALE_DEMO_MOSQUITTO || MOSQUITTO_BIN, dir, conf, args: ['-c', conf],
     url: (port) => `mqtt://127.0.0.1:${port}`,
     ready: (port) => tcpOpen(port),
     confText: (port) => [
