@@ -60,16 +60,20 @@ async function influxPing(url: string): Promise<boolean> {
 }
 
 /** Stops an orphan a killed demo left behind: only when /proc shows that PID still runs `bin` with `conf`. */
-function stopOrphan(pidFile: string, bin: string, conf: string): void {
+async function stopOrphan(pidFile: string, bin: string, conf: string): Promise<void> {
+  let pid: number;
   try {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
     rmSync(pidFile, { force: true });
     if (!Number.isInteger(pid) || pid <= 1) return;
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    if (cmdline[0] === bin && cmdline.includes(conf)) process.kill(pid, 'SIGTERM');
+    if (cmdline[0] !== bin || !cmdline.includes(conf)) return;
+    process.kill(pid, 'SIGTERM');
   } catch {
-    /* no PID file, or that process is gone: nothing to stop */
+    return; // no PID file, or that process is gone: nothing to stop
   }
+  // It holds the data dir's files: wait (10 s at most) until it is gone before a new one opens them.
+  for (const deadline = Date.now() + 10_000; existsSync(`/proc/${pid}`) && Date.now() < deadline;) await sleep(100);
 }
 
 /** SIGTERM to this child only, SIGKILL after graceMs; resolves once it exited. */
@@ -100,7 +104,7 @@ async function launch(l: Launch): Promise<PeerStart> {
   const pidFile = join(l.dir, 'pid');
   try {
     mkdirSync(l.dir, { recursive: true });
-    stopOrphan(pidFile, l.bin, l.conf);
+    await stopOrphan(pidFile, l.bin, l.conf);
     const [port, rpcPort] = [await freePort(), await freePort()];
     writeFileSync(l.conf, l.confText(port, rpcPort));
     // Its output goes to a log file: the demo's terminal tells the story, the servers' chatter stays in the file.

@@ -165,7 +165,7 @@ function grafanaProvisioning(dataDir: string, influxUrl: string): { dir: string;
   writeFileSync(join(dir, 'dashboards', 'telltale.yaml'), ['apiVersion: 1', 'providers:',
     `  - { name: telltale, folder: Telltale, type: file, disableDeletion: true, allowUiUpdates: false, options: { path: "${dashboards}" } }`, ''].join('\n'));
   // One command whether Grafana is installed or not: the official image on the host network, the dashboards at the same path.
-  const command = `docker run --rm --network host -v ${dir}:/etc/grafana/provisioning:ro -v ${dashboards}:${dashboards}:ro grafana/grafana-oss`;
+  const command = `docker run --rm --network host -v ${dir}:/etc/grafana/provisioning:ro -v ${dashboards}:${dashboards}:ro grafana/grafana-oss:11.6.0`;
   return { dir, command };
 }
 
