@@ -6,12 +6,14 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ListenError } from '../runtime/listen-error.ts';
 import { hostSettings, type HostSettingsOptions } from './settings.ts';
 import { adminAuthVerifier, loginLimiter } from './login-limiter.ts';
+import type { FlowNode } from './default-flow.ts';
+import type { FlowSyncResult } from './flow-sync.ts';
 
 type Handler = (req: unknown, res: unknown, next: () => void) => void;
 
@@ -34,6 +36,13 @@ export interface NodeRedHostOptions extends HostSettingsOptions {
   port: number;
   /** Written to the flow file when it does not exist yet (a fresh data dir). */
   seedFlow?: () => unknown[];
+  /**
+   * Applied to a kept flow file before Node-RED loads it (flow-sync.ts: configured assets no flow reads get their
+   * pipeline on the managed tab); the file is rewritten atomically only when the result changed.
+   */
+  syncFlow?: (kept: FlowNode[]) => FlowSyncResult;
+  /** What the sync did, or why the kept flow could not be read (it is then left as it is). */
+  onFlowSync?: (result: FlowSyncResult | Error) => void;
   /** Serve the editor over HTTPS: PEM file paths. */
   tls?: { cert: string; key: string };
   /** false: the flows run, but no editor, admin API or HTTP endpoint is served (nothing listens). Default true. */
@@ -100,6 +109,21 @@ export async function startNodeRed(opts: NodeRedHostOptions): Promise<NodeRedHos
   if (opts.seedFlow && !existsSync(flowFile)) {
     mkdirSync(dirname(flowFile), { recursive: true });
     writeFileSync(flowFile, JSON.stringify(opts.seedFlow(), null, 2));
+  }
+  if (opts.syncFlow && existsSync(flowFile)) {
+    try {
+      const kept = JSON.parse(readFileSync(flowFile, 'utf8')) as unknown;
+      if (!Array.isArray(kept)) throw new Error('not a JSON array of nodes');
+      const result = opts.syncFlow(kept as FlowNode[]);
+      if (result.changed) {
+        const tmp = `${flowFile}.telltale-sync`;
+        writeFileSync(tmp, `${JSON.stringify(result.flow, null, 2)}\n`);
+        renameSync(tmp, flowFile);
+      }
+      opts.onFlowSync?.(result);
+    } catch (err) {
+      opts.onFlowSync?.(new Error(`flow file ${basename(flowFile)}: ${(err as Error).message}; left as it is, not synced with gateway.yaml`));
+    }
   }
 
   const moduleName = 'node-red'; // a variable specifier: node-red ships no types, we declare what we use above

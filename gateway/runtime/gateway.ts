@@ -14,9 +14,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { LatestState } from '../api/latest-state.ts';
 import type { GatewayModels } from '../models/lifecycle/gateway-models.ts';
-import type { GatewayConfig } from '../config/schema.ts';
+import type { DeviceConfig, GatewayConfig } from '../config/schema.ts';
 import type { Input } from '../core/pipeline.ts';
-import type { NodeRedHost } from '../host/nodered.ts';
+import type { NodeRedHost, NodeRedHostOptions } from '../host/nodered.ts';
+import type { FlowNode } from '../host/default-flow.ts';
+import type { FlowSyncResult } from '../host/flow-sync.ts';
 import type { GatewayOutputs } from '../host/settings.ts';
 import type { StoreAndForward } from '../outputs/store-and-forward.ts';
 import { HealthSampler } from './health.ts';
@@ -29,6 +31,11 @@ export interface GatewayOptions {
   config: GatewayConfig;
   /** Flow written into a data dir that has none yet. */
   seedFlow?: () => unknown[];
+  /**
+   * The flow the gateway would seed for some devices (startFlow over a subset): with it, a kept flow is synced with
+   * gateway.yaml at every start — configured assets no flow reads get their pipeline on the managed tab.
+   */
+  flowFor?: (devices: DeviceConfig[]) => unknown[];
   /** The registry to use (to watch it before start); a new one by default. */
   registry?: DeviceRegistry;
   /** Node-RED adminAuth; when absent the editor asks for the login of editorLogin() (gateway/host/security.ts). */
@@ -47,6 +54,8 @@ export class Gateway {
   readonly startedAt = Date.now();
   /** Latest per-asset state and alerts shown by the API; hosts (scoring nodes) feed it. */
   readonly latest = new LatestState();
+  /** What the start did to keep the kept flow in step with gateway.yaml (when the host gave flowFor). */
+  flowSync?: FlowSyncResult;
   readonly #config: GatewayConfig;
   readonly #devices: Input[] = [];
   #api?: FastifyInstance;
@@ -254,11 +263,27 @@ export class Gateway {
       logLevel: opts.nodeRedLogLevel ?? 'warn',
       ...(flowFile === undefined ? {} : { flowFile: resolve(flowFile) }),
       ...(opts.seedFlow === undefined ? {} : { seedFlow: opts.seedFlow }),
+      ...(opts.flowFor === undefined ? {} : await this.#flowSync(opts.flowFor)),
       ...(adminAuth === undefined ? {} : { adminAuth }),
       serveEditor,
       ...(editorTls && editorTls.mode !== 'off' ? { tls: { cert: editorTls.certFile, key: editorTls.keyFile } } : {}),
     });
     if (editorTls && editorTls.mode !== 'off') this.#log(describeTls('Editor', editorTls)!);
+  }
+
+  /** Keeping the kept flow in step with gateway.yaml, and saying at start what that did. */
+  async #flowSync(flowFor: (devices: DeviceConfig[]) => unknown[]): Promise<Pick<NodeRedHostOptions, 'syncFlow' | 'onFlowSync'>> {
+    const { syncFlow } = await import('../host/flow-sync.ts');
+    const config = this.#config;
+    return {
+      syncFlow: (kept) => syncFlow(kept, config, (devices) => flowFor(devices) as FlowNode[]),
+      onFlowSync: (r) => {
+        if (r instanceof Error) return this.#log(`telltale flow: ${r.message}`);
+        this.flowSync = r;
+        if (r.managed.length > 0) this.#log(`telltale flow: ${r.changed ? 'added' : 'kept'} the pipeline of ${r.managed.join(', ')} on the tab "Telltale: added devices" (configured, read by no other tab)`);
+        if (r.unconfigured.length > 0) this.#log(`telltale flow: the flow reads ${r.unconfigured.join(', ')}, not in gateway.yaml: left as it is (delete those nodes in the editor, or add the device back)`);
+      },
+    };
   }
 
   /** Stops Node-RED, then the YAML devices, then the API. Safe to call more than once. */

@@ -34,7 +34,7 @@ export function register(program: Command): void {
         return;
       }
       const cfg = config;
-      await runGateway({ config, seedFlow: () => startFlow(cfg, { learnWindows: opts.learnWindows }) })
+      await runGateway({ config, seedFlow: () => startFlow(cfg, { learnWindows: opts.learnWindows }), flowFor: (devices) => startFlow({ ...cfg, devices }, { learnWindows: opts.learnWindows }) })
         .catch((err: unknown) => reportStartFailure('start', err));
     });
 }
