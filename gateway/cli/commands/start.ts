@@ -22,7 +22,8 @@ export function register(program: Command): void {
       'A new data dir is seeded with a flow: every configured device per asset; with a tsdb: or uplink: section also',
       'features (mean, std over 16 samples, hop 4) → anomaly-score learning each asset\'s baseline from its first',
       '--learn-windows windows (only while the machine runs normally), then scoring → alerts through the gateway\'s',
-      'InfluxDB and uplink. An existing flow file is never overwritten. Stops cleanly on SIGINT/SIGTERM.',
+      'InfluxDB and uplink. An existing flow is never overwritten: configured assets no tab reads get their pipeline on the',
+      'managed tab "Telltale: added devices". Stops cleanly on SIGINT/SIGTERM.',
     ].join('\n'))
     .action(async (opts: { config: string; apiPort?: string; editorPort?: string; dataDir?: string; learnWindows: number }) => {
       let config;
