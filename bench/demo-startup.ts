@@ -3,6 +3,8 @@
  *   - first good sample: the demo's own report, ms from the start of the command to the first good value;
  *   - healthz: ms from spawn (incl. Node.js boot) until /healthz shows every device connected with samples;
  *   - stop: ms from SIGTERM to exit (and the exit code).
+ * Where Debian's influxd and mosquitto are installed the demo starts its private instances too (in parallel with the
+ * simulator, before the gateway): their start and stop are part of these times, as for a user.
  *   npm run build && ./node_modules/.bin/node bench/demo-startup.ts [runs=5]
  */
 import { spawn } from 'node:child_process';
