@@ -155,8 +155,10 @@ describe('model bundle intake (fuzz)', () => {
     expect(versions).toEqual(accepted ? [accepted] : []);
     if (accepted) {
       const stored = readdirSync(join(storeDir, 'versions', accepted));
-      expect(stored).toContain('pump.manifest.json');
+      // Removed first, so one failing case does not leave a version behind for the cases after it (and shrinking).
       rmSync(join(storeDir, 'versions', accepted), { recursive: true });
+      // The store keeps the manifest under the model's own name (`<name>.manifest.json`), whatever the bundle called it.
+      expect(stored.filter((f) => f.endsWith('.manifest.json'))).toHaveLength(1);
     }
   }
 
