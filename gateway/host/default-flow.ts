@@ -94,7 +94,7 @@ function opcuaConfigNode(d: OpcUaDevice): FlowNode {
 
 /** feature-window → anomaly-score? → influx-write + cloud-uplink (+ a debug view of scores and alerts). */
 function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; inputs: string[] } {
-  const ids = { window: nid('features'), score: nid('anomaly-score'), influx: nid('influx'), uplink: nid('uplink'), broker: nid('cfg', 'cloud'), debug: nid('debug', 'detection'), health: nid('gateway-health') };
+  const ids = { window: nid('features'), score: nid('anomaly-score'), influx: nid('influx'), uplink: nid('uplink'), broker: nid('cfg', 'cloud'), debug: nid('debug', 'detection'), alerts: nid('debug', 'alerts'), health: nid('gateway-health') };
   const identity = { site: p.site, gateway: p.gateway };
   // An output whose URL comes from an env var is gated on it being set: without it, messages stop here quietly
   // (the demo's log says once what is not connected) instead of each one failing in the output node.
@@ -127,7 +127,14 @@ function pipelineNodes(p: PipelineOptions, top: number): { nodes: FlowNode[]; in
     // anomaly-score's outputs: scores, alert open/update/close events, drift events (InfluxDB's drift measurement and
     // debug; not the uplink: drift is not an alert).
     ...(p.anomalyScore
-      ? [{ ...p.anomalyScore, id: ids.score, type: 'anomaly-score', z: TAB, x: SCORE_X, y: top, wires: [[...outputs, ids.debug], [...outputs, ids.debug], [...toInflux, ids.debug]] }]
+      ? [{ ...p.anomalyScore, id: ids.score, type: 'anomaly-score', z: TAB, x: SCORE_X, y: top, wires: [[...outputs, ids.debug], [...outputs, ids.debug, ids.alerts], [...toInflux, ids.debug]] }]
+      : []),
+    // Alert open/close events only, on in the debug sidebar: what an operator watches (scores would flood it).
+    ...(p.anomalyScore
+      ? [{
+        id: ids.alerts, type: 'debug', z: TAB, name: 'alerts', active: true, tosidebar: true, console: false, tostatus: true,
+        complete: 'payload', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: GATE_X, y: top + 2 * ROW, wires: [],
+      }]
       : []),
     ...(gw && !gw.tsdb ? [] : [{
       id: ids.influx, type: 'influx-write', z: TAB, name: gw ? 'InfluxDB (gateway)' : 'InfluxDB buffer', target: gw ? 'gateway' : 'url', url: gw ? '' : p.influxUrl, db: '', ...identity,

@@ -36,6 +36,17 @@ describe('defaultFlow (pipeline)', () => {
     expect(drift[0]).toMatchObject({ property: 'TELLTALE_INFLUX_URL' });
   });
 
+  it('does show alert events, and only those, on an active debug node (scores stay on the inactive one)', () => {
+    const flow = defaultFlow([modbus] as DeviceConfig[], { pipeline: { ...pipeline, anomalyScore: { name: 'score' } } });
+    const score = flow.find((n) => n.type === 'anomaly-score')!;
+    const alerts = flow.find((n) => n.type === 'debug' && n.name === 'alerts')!;
+    expect(alerts).toMatchObject({ active: true, tosidebar: true });
+    const feeding = flow.flatMap((n) => ((n.wires as string[][] | undefined) ?? []).flatMap((out, i) => (out.includes(alerts.id) ? [`${n.type}:${i}`] : [])));
+    expect(feeding).toEqual(['anomaly-score:1']);
+    expect((score.wires as string[][])[0]).not.toContain(alerts.id);
+    expect(flow.find((n) => n.name === 'scores and alerts')).toMatchObject({ active: false });
+  });
+
   it('does leave gateway-health out of the foundation flow', () => {
     expect(defaultFlow([modbus] as DeviceConfig[]).some((n) => n.type === 'gateway-health')).toBe(false);
   });
